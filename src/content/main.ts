@@ -1,0 +1,44 @@
+/**
+ * Content script entry: runs in meeting pages (manifest), in sites the user added (registered dynamically) and in
+ * tabs the user asked to analyse (injected through activeTab). It decides whether to run and follows the user's
+ * switches; the work is in CallAnalyser.
+ */
+import { adapterFor, isBuiltInSite } from '../core/sites';
+import { isContentCommand } from '../shared/messages';
+import { loadSettings, onSettingsChanged } from '../shared/settings';
+import { CallAnalyser } from './call-analyser';
+
+const INSTANCE_KEY = Symbol.for('unmask.content-script');
+
+async function main(): Promise<void> {
+  const url = new URL(location.href);
+  const analyser = new CallAnalyser(adapterFor(url));
+  const settings = await loadSettings();
+  let showOverlay = settings.showOverlay;
+  // A built-in meeting site runs unless the user turned it off; anywhere else this script only runs because the user
+  // asked for it (added site or "analyse this tab").
+  if (!isBuiltInSite(url) || !settings.disabledSites.includes(url.hostname)) analyser.start(settings.showOverlay);
+
+  const lifetime = new AbortController();
+  onSettingsChanged((next) => {
+    showOverlay = next.showOverlay;
+    analyser.setOverlayShown(showOverlay);
+    if (isBuiltInSite(url) && next.disabledSites.includes(url.hostname)) analyser.stop();
+  }, lifetime.signal);
+
+  chrome.runtime.onMessage.addListener((message: unknown, sender) => {
+    // Only our background may command this script (a tab's own pages cannot send runtime messages to it).
+    if (sender.id !== chrome.runtime.id || sender.tab || !isContentCommand(message)) return;
+    if (message.type === 'content/set-enabled') {
+      if (message.enabled) analyser.start(showOverlay);
+      else analyser.stop();
+    } else analyser.setOverlayShown(message.show);
+  });
+}
+
+const scope = globalThis as { [INSTANCE_KEY]?: true };
+// "Analyse this tab" may inject the script where it already runs: one instance per page.
+if (!scope[INSTANCE_KEY]) {
+  scope[INSTANCE_KEY] = true;
+  main().catch((error: unknown) => console.error('Unmask could not start:', error));
+}

@@ -1,0 +1,111 @@
+/**
+ * The badge over an analysed participant's tile. It lives in its own host element at the top of the video's document
+ * (not inside the meeting's layout, so the site's CSS and re-renders cannot move or break it), inside a closed shadow
+ * root (the page cannot read or restyle it), and ignores the pointer (the meeting's buttons stay clickable).
+ */
+import type { ParticipantState, ParticipantSummary } from '../shared/types';
+
+const STATE_LABEL: Record<ParticipantState, string> = {
+  starting: 'Starting',
+  analysing: 'Analysing',
+  'no-face': 'No face',
+  'face-tracked': 'Face tracked',
+  paused: 'Paused',
+  'engine-error': 'Engine error',
+};
+
+const STATE_COLOR: Record<ParticipantState, string> = {
+  starting: '#5f6368',
+  analysing: '#5f6368',
+  'no-face': '#5f6368',
+  'face-tracked': '#1a73e8',
+  paused: '#5f6368',
+  'engine-error': '#b3261e',
+};
+
+const STYLE = `
+:host { all: initial; }
+.badge { position: absolute; left: 8px; top: 8px; max-width: calc(100% - 16px); display: flex; gap: 6px; align-items: center;
+  font: 500 12px/1.3 system-ui, sans-serif; color: #fff; background: rgba(32,33,36,.82); border-radius: 12px;
+  padding: 3px 9px 3px 7px; box-shadow: 0 1px 3px rgba(0,0,0,.4); white-space: nowrap; overflow: hidden; }
+.dot { width: 9px; height: 9px; border-radius: 50%; flex: none; }
+.name { opacity: .8; overflow: hidden; text-overflow: ellipsis; }
+.state { font-weight: 600; }
+.quality { opacity: .8; }
+`;
+
+export class ParticipantOverlay {
+  private readonly host: HTMLElement;
+  private readonly badge: HTMLElement;
+  private readonly dot: HTMLElement;
+  private readonly name: HTMLElement;
+  private readonly state: HTMLElement;
+  private readonly quality: HTMLElement;
+  private shown = true;
+
+  constructor(
+    private readonly video: HTMLVideoElement,
+    signal: AbortSignal,
+  ) {
+    const doc = video.ownerDocument;
+    this.host = doc.createElement('unmask-overlay');
+    this.host.setAttribute('data-unmask-overlay', '');
+    this.host.style.cssText = 'position:fixed;left:0;top:0;width:0;height:0;pointer-events:none;z-index:2147483646;display:block;';
+    const shadow = this.host.attachShadow({ mode: 'closed' });
+    const style = doc.createElement('style');
+    style.textContent = STYLE;
+    this.badge = doc.createElement('div');
+    this.badge.className = 'badge';
+    this.badge.setAttribute('role', 'status');
+    this.dot = doc.createElement('span');
+    this.dot.className = 'dot';
+    this.name = doc.createElement('span');
+    this.name.className = 'name';
+    this.state = doc.createElement('span');
+    this.state.className = 'state';
+    this.quality = doc.createElement('span');
+    this.quality.className = 'quality';
+    this.badge.append(this.dot, this.name, this.state, this.quality);
+    shadow.append(style, this.badge);
+    doc.documentElement.append(this.host);
+
+    const view = doc.defaultView;
+    const reposition = (): void => this.position();
+    view?.addEventListener('resize', reposition, { signal, passive: true });
+    view?.addEventListener('scroll', reposition, { signal, passive: true, capture: true });
+    const resizeObserver = new ResizeObserver(reposition);
+    resizeObserver.observe(video);
+    signal.addEventListener('abort', () => {
+      resizeObserver.disconnect();
+      this.host.remove();
+    }, { once: true });
+    this.position();
+  }
+
+  setShown(shown: boolean): void {
+    this.shown = shown;
+    this.host.style.display = shown ? 'block' : 'none';
+  }
+
+  update(summary: ParticipantSummary): void {
+    this.dot.style.background = STATE_COLOR[summary.state];
+    this.name.textContent = summary.label;
+    this.state.textContent = STATE_LABEL[summary.state];
+    const face = summary.faces[0];
+    this.quality.textContent = summary.state === 'face-tracked' && face ? `· ${face.grade} quality, ${Math.round(face.quality.faceSizePx)} px` : '';
+    this.badge.title = summary.detail;
+    this.badge.setAttribute('aria-label', `Unmask: ${summary.label}: ${STATE_LABEL[summary.state]}. ${summary.detail}`);
+    this.position();
+  }
+
+  /** Follows the video's box on screen (the host is fixed-positioned at the top of the document). */
+  private position(): void {
+    if (!this.shown) return;
+    const r = this.video.getBoundingClientRect();
+    const s = this.host.style;
+    s.left = `${r.left}px`;
+    s.top = `${r.top}px`;
+    s.width = `${r.width}px`;
+    s.height = `${r.height}px`;
+  }
+}

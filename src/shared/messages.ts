@@ -1,0 +1,211 @@
+/**
+ * The one message contract between Unmask's contexts.
+ *
+ * Two channels:
+ * - `runtime` messages (JSON only): content script <-> background, popup <-> background, engine page -> background.
+ *   Small summaries only; a frame never travels here (an ImageBitmap would arrive as `{}`).
+ * - the engine `MessagePort` (structured clone with transfer): content script <-> engine page <-> engine worker.
+ *   Frames travel here as transferred ImageBitmaps, results come back with landmark buffers transferred.
+ *
+ * Every receiver validates with the `is*` guards below before acting, and checks who sent the message.
+ */
+import type { EngineStatus, FrameResult, ParticipantSummary, Settings, TabState } from './types';
+import {
+  hasFields,
+  isArrayOf,
+  isBoolean,
+  isBoundedString,
+  isFiniteNumber,
+  isNonNegativeInt,
+  isOneOf,
+  isRecord,
+  isString,
+  type Guard,
+} from './guards';
+
+// ---------------------------------------------------------------------------------------------------------------
+// runtime messages to the background service worker
+
+export interface BackgroundRequests {
+  /** Content script: the participants of its tab changed. */
+  'tab/participants': { request: { engine: EngineStatus; participants: ParticipantSummary[] }; response: { ok: true } };
+  /** Content script: a one-time token that lets the engine page it is about to embed accept its port. */
+  'engine/issue-token': { request: { _?: never }; response: { token: string } };
+  /** Engine page: is this token one that the content script of my tab was issued? (consumes it) */
+  'engine/redeem-token': { request: { token: string }; response: { ok: boolean } };
+  /** Popup: everything it shows for one tab. */
+  'popup/get-state': {
+    request: { tabId: number };
+    response: { state: TabState | null; settings: Settings; site: SiteAccess };
+  };
+  /** Popup: turn analysis on or off for one tab (until it navigates). */
+  'popup/set-tab-enabled': { request: { tabId: number; enabled: boolean }; response: { ok: true } };
+  /** Popup: analyse the current tab now, on a site Unmask does not know (uses activeTab). */
+  'popup/analyze-tab': { request: { tabId: number }; response: { ok: boolean; error?: string } };
+  /** Popup: turn analysis on or off for a whole site (the popup has already asked for the host permission). */
+  'popup/set-site-enabled': {
+    request: { tabId: number; origin: string; enabled: boolean };
+    response: { ok: boolean; error?: string };
+  };
+  /** Popup: show or hide the in-page overlays everywhere. */
+  'popup/set-overlay': { request: { show: boolean }; response: { ok: true } };
+}
+
+export type BackgroundMessageType = keyof BackgroundRequests;
+export type BackgroundRequest<K extends BackgroundMessageType = BackgroundMessageType> = {
+  [T in K]: { type: T } & BackgroundRequests[T]['request'];
+}[K];
+export type BackgroundResponse<K extends BackgroundMessageType> = BackgroundRequests[K]['response'];
+
+/** How the current tab's site relates to Unmask, for the popup's switches. */
+export interface SiteAccess {
+  origin: string | null;
+  /** A built-in meeting site (content script declared in the manifest). */
+  builtIn: boolean;
+  /** The user turned it on (extra site) or kept it on (built-in). */
+  enabled: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// runtime messages from the background to a tab's content script
+
+export type ContentCommand = { type: 'content/set-enabled'; enabled: boolean } | { type: 'content/set-overlay'; show: boolean };
+
+export const isContentCommand: Guard<ContentCommand> = (v): v is ContentCommand =>
+  (isRecord(v) && v.type === 'content/set-enabled' && isBoolean(v.enabled)) ||
+  (isRecord(v) && v.type === 'content/set-overlay' && isBoolean(v.show));
+
+// ---------------------------------------------------------------------------------------------------------------
+// popup live updates (runtime.connect, port name POPUP_PORT)
+
+export const POPUP_PORT = 'unmask-popup';
+export type PopupPush = { type: 'tab-state'; state: TabState };
+
+// ---------------------------------------------------------------------------------------------------------------
+// the engine channel (MessagePort); frames are transferred
+
+export interface FrameRequest {
+  type: 'frame';
+  participantId: string;
+  frameId: number;
+  sampledAt: number;
+  bitmap: ImageBitmap;
+  /** Size of the source video, so face sizes are reported in the participant's real pixels. */
+  sourceWidth: number;
+  sourceHeight: number;
+}
+
+export type EngineRequest = FrameRequest | { type: 'forget'; participantId: string };
+
+export type EngineReply =
+  | { type: 'status'; status: EngineStatus }
+  | { type: 'result'; result: FrameResult }
+  | { type: 'frame-error'; participantId: string; frameId: number; message: string };
+
+/** Sent by the content script to the engine page's window, with the port to use, once. */
+export interface EngineConnect {
+  type: 'unmask/engine-connect';
+  token: string;
+}
+
+const MAX_ID = 64;
+const isId = isBoundedString(MAX_ID);
+
+export const isEngineConnect: Guard<EngineConnect> = (v): v is EngineConnect =>
+  hasFields<{ type: string; token: string }>(v, { type: (t): t is string => t === 'unmask/engine-connect', token: isBoundedString(128) });
+
+export function isEngineRequest(v: unknown): v is EngineRequest {
+  if (!isRecord(v)) return false;
+  if (v.type === 'forget') return isId(v.participantId);
+  return (
+    v.type === 'frame' &&
+    isId(v.participantId) &&
+    isNonNegativeInt(v.frameId) &&
+    isFiniteNumber(v.sampledAt) &&
+    typeof ImageBitmap !== 'undefined' &&
+    v.bitmap instanceof ImageBitmap &&
+    isNonNegativeInt(v.sourceWidth) &&
+    isNonNegativeInt(v.sourceHeight)
+  );
+}
+
+const ENGINE_STATUS_KINDS = ['idle', 'loading', 'ready', 'crashed', 'failed'] as const;
+export const isEngineStatus: Guard<EngineStatus> = (v): v is EngineStatus =>
+  isRecord(v) && isOneOf(ENGINE_STATUS_KINDS)(v.kind);
+
+export function isEngineReply(v: unknown): v is EngineReply {
+  if (!isRecord(v)) return false;
+  switch (v.type) {
+    case 'status':
+      return isEngineStatus(v.status);
+    case 'result':
+      return isRecord(v.result) && isId(v.result.participantId) && isNonNegativeInt(v.result.frameId) && Array.isArray(v.result.faces);
+    case 'frame-error':
+      return isId(v.participantId) && isNonNegativeInt(v.frameId) && isString(v.message);
+    default:
+      return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// validation of runtime requests to the background
+
+const PARTICIPANT_STATES = ['starting', 'analysing', 'no-face', 'face-tracked', 'paused', 'engine-error'] as const;
+const isParticipantSummary: Guard<ParticipantSummary> = (v): v is ParticipantSummary =>
+  isRecord(v) &&
+  isId(v.id) &&
+  isBoundedString(200)(v.label) &&
+  isOneOf(PARTICIPANT_STATES)(v.state) &&
+  isBoundedString(500)(v.detail) &&
+  Array.isArray(v.faces) &&
+  v.faces.length <= 8 &&
+  isFiniteNumber(v.analysedFps) &&
+  isNonNegativeInt(v.framesAnalysed);
+
+const isTabId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+const isOrigin = (v: unknown): v is string => {
+  if (!isBoundedString(300)(v)) return false;
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === v;
+  } catch {
+    return false;
+  }
+};
+
+const requestGuards: { [K in BackgroundMessageType]: (v: Record<string, unknown>) => boolean } = {
+  'tab/participants': (v) => isEngineStatus(v.engine) && isArrayOf(isParticipantSummary, 64)(v.participants),
+  'engine/issue-token': () => true,
+  'engine/redeem-token': (v) => isBoundedString(128)(v.token),
+  'popup/get-state': (v) => isTabId(v.tabId),
+  'popup/set-tab-enabled': (v) => isTabId(v.tabId) && isBoolean(v.enabled),
+  'popup/analyze-tab': (v) => isTabId(v.tabId),
+  'popup/set-site-enabled': (v) => isTabId(v.tabId) && isOrigin(v.origin) && isBoolean(v.enabled),
+  'popup/set-overlay': (v) => isBoolean(v.show),
+};
+
+export function isBackgroundRequest(v: unknown): v is BackgroundRequest {
+  if (!isRecord(v) || !isString(v.type) || !Object.hasOwn(requestGuards, v.type)) return false;
+  return requestGuards[v.type as BackgroundMessageType](v);
+}
+
+/** Which kind of context may send each request: content scripts come from a tab's page, the rest from our pages. */
+export const REQUEST_ORIGIN: { [K in BackgroundMessageType]: 'content-script' | 'engine-page' | 'popup' } = {
+  'tab/participants': 'content-script',
+  'engine/issue-token': 'content-script',
+  'engine/redeem-token': 'engine-page',
+  'popup/get-state': 'popup',
+  'popup/set-tab-enabled': 'popup',
+  'popup/analyze-tab': 'popup',
+  'popup/set-site-enabled': 'popup',
+  'popup/set-overlay': 'popup',
+};
+
+/** Typed wrapper over `chrome.runtime.sendMessage`. */
+export async function sendToBackground<K extends BackgroundMessageType>(
+  message: { type: K } & BackgroundRequests[K]['request'],
+): Promise<BackgroundResponse<K>> {
+  const response: unknown = await chrome.runtime.sendMessage(message);
+  if (isRecord(response) && isString(response.error) && response.failed === true) throw new Error(response.error);
+  return response as BackgroundResponse<K>;
+}

@@ -1,0 +1,134 @@
+/**
+ * Data shapes shared by every execution context (content script, engine worker, background, popup).
+ * Plain data only: everything here must survive structured clone and, for what crosses `runtime.sendMessage`, JSON.
+ */
+
+/** Axis-aligned box in normalised frame coordinates (0..1 of the frame's width and height). */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface Point2 {
+  x: number;
+  y: number;
+}
+
+/** Head orientation in degrees, from the face landmarker's facial transformation matrix. */
+export interface HeadPose {
+  /** Positive when the face turns to the image's left (the person's right). */
+  yawDeg: number;
+  /** Positive when the face tilts up. */
+  pitchDeg: number;
+  /** Positive when the head rolls clockwise in the image. */
+  rollDeg: number;
+}
+
+/** Image-quality measures of the face region, which later evidence needs to decide whether a frame can be trusted. */
+export interface FaceQuality {
+  /** Larger side of the face box, in pixels of the source video (not of the downscaled sample). */
+  faceSizePx: number;
+  /** Variance of the Laplacian of the face's luma, on a fixed-size crop; low means blurred. */
+  sharpness: number;
+  /** Mean luma of the face crop, 0..255. */
+  brightness: number;
+}
+
+/** One tracked face in one frame. */
+export interface FaceObservation {
+  /** Stable for as long as the face stays in its tile (matched frame to frame by overlap). */
+  trackId: number;
+  box: Box;
+  /** Number of landmarks the model produced (478 with iris points). */
+  landmarkCount: number;
+  /** x, y, z per landmark, x and y normalised to the frame; transferred as a buffer, never as JSON. */
+  landmarks: Float32Array;
+  pose: HeadPose;
+  quality: FaceQuality;
+}
+
+/** The engine's answer for one sampled frame of one participant. */
+export interface FrameResult {
+  participantId: string;
+  frameId: number;
+  /** Content-script clock (performance.now of the page) when the frame was sampled. */
+  sampledAt: number;
+  /** Worker time spent on this frame: landmarks plus quality. */
+  engineMs: number;
+  /** Size of the bitmap the engine saw. */
+  frameWidth: number;
+  frameHeight: number;
+  faces: FaceObservation[];
+}
+
+/** What the user is told about a participant. Deliberately no risk score until a face-swap model exists. */
+export type ParticipantState =
+  | 'starting' // discovered, engine not ready yet
+  | 'analysing' // frames are being analysed, no conclusion yet
+  | 'no-face' // recent frames held no face
+  | 'face-tracked' // a face is tracked; quality says how usable it is
+  | 'paused' // video paused or tab hidden
+  | 'engine-error'; // the engine failed; see the message
+
+export type QualityGrade = 'good' | 'fair' | 'poor';
+
+/** A JSON-safe summary of one face, for the popup, the toolbar and tests. */
+export interface FaceSummary {
+  trackId: number;
+  box: Box;
+  landmarkCount: number;
+  /** Bounds of all landmarks, normalised to the frame. */
+  landmarkBounds: Box;
+  /** A few named points, normalised to the frame: enough to check that landmarks sit on the face. */
+  keyPoints: { noseTip: Point2; leftEye: Point2; rightEye: Point2; mouth: Point2 };
+  pose: HeadPose;
+  quality: FaceQuality;
+  grade: QualityGrade;
+  /** Reasons the grade is not 'good' (e.g. "face is small (54 px)"). */
+  gradeReasons: string[];
+}
+
+export interface ParticipantSummary {
+  id: string;
+  label: string;
+  state: ParticipantState;
+  /** Human-readable line explaining the state. */
+  detail: string;
+  faces: FaceSummary[];
+  /** Frames analysed per second over the last few seconds. */
+  analysedFps: number;
+  /** Median engine milliseconds per frame over the last few seconds. */
+  engineMsMedian: number | null;
+  /** Median sample-to-result latency over the last few seconds. */
+  latencyMsMedian: number | null;
+  framesAnalysed: number;
+  since: number;
+}
+
+export type EngineStatus =
+  | { kind: 'idle' }
+  | { kind: 'loading' }
+  | { kind: 'ready'; loadMs: number; backend: string }
+  | { kind: 'crashed'; message: string; restarts: number }
+  | { kind: 'failed'; message: string };
+
+export interface TabState {
+  tabId: number;
+  url: string;
+  enabled: boolean;
+  engine: EngineStatus;
+  participants: ParticipantSummary[];
+  updatedAt: number;
+}
+
+export interface Settings {
+  /** Sites (origins like "https://example.com") the user turned analysis on for, beyond the built-in meeting sites. */
+  extraSites: string[];
+  /** Built-in meeting sites' hostnames the user turned off. */
+  disabledSites: string[];
+  showOverlay: boolean;
+}
+
+export const DEFAULT_SETTINGS: Settings = { extraSites: [], disabledSites: [], showOverlay: true };

@@ -1,0 +1,132 @@
+/**
+ * The popup: the current tab's participants and their status, live (pushed by the background over a port), and the
+ * switches for the tab, the site and the overlays. Everything shown comes from the call page, so it is inserted as
+ * text, never as HTML.
+ */
+import type { PopupPush } from '../shared/messages';
+import { POPUP_PORT, sendToBackground } from '../shared/messages';
+import type { ParticipantSummary, TabState } from '../shared/types';
+
+const $ = <T extends HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`popup.html lacks #${id}`);
+  return el as T;
+};
+
+const STATE_TEXT: Record<ParticipantSummary['state'], string> = {
+  starting: 'Starting',
+  analysing: 'Analysing',
+  'no-face': 'No face',
+  'face-tracked': 'Face tracked',
+  paused: 'Paused',
+  'engine-error': 'Engine error',
+};
+
+async function currentTabId(): Promise<number | null> {
+  // Tests open the popup as a page with ?tab=ID; in a real popup it is the active tab.
+  const fromQuery = Number(new URLSearchParams(location.search).get('tab'));
+  if (Number.isInteger(fromQuery) && fromQuery > 0) return fromQuery;
+  const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
+  return tab?.id ?? null;
+}
+
+function renderParticipants(state: TabState | null): void {
+  const list = $('participants');
+  const participants = state?.enabled ? state.participants : [];
+  list.replaceChildren(
+    ...participants.map((p) => {
+      const li = document.createElement('li');
+      li.dataset.participantId = p.id;
+      li.dataset.state = p.state;
+      const name = document.createElement('span');
+      name.className = 'name';
+      name.textContent = p.label;
+      const stateEl = document.createElement('span');
+      stateEl.className = 'state';
+      stateEl.dataset.state = p.state;
+      stateEl.textContent = STATE_TEXT[p.state];
+      const detail = document.createElement('div');
+      detail.className = 'detail';
+      detail.textContent = p.detail;
+      const figures = document.createElement('div');
+      figures.className = 'figures';
+      const face = p.faces[0];
+      const pose = face ? `head yaw ${face.pose.yawDeg.toFixed(0)}°, pitch ${face.pose.pitchDeg.toFixed(0)}°, roll ${face.pose.rollDeg.toFixed(0)}° · ` : '';
+      const since = new Date(p.since).toLocaleTimeString();
+      figures.textContent = `${pose}${p.analysedFps.toFixed(1)} frames/s analysed · since ${since}`;
+      li.append(name, stateEl, detail, figures);
+      return li;
+    }),
+  );
+  $('empty').hidden = participants.length > 0;
+  const engine = state?.engine;
+  $('engine').textContent =
+    !engine || engine.kind === 'idle'
+      ? ''
+      : engine.kind === 'ready'
+        ? `Face models loaded in ${engine.loadMs} ms (on this computer).`
+        : engine.kind === 'loading'
+          ? 'Loading the face models…'
+          : engine.kind === 'crashed'
+            ? `The analysis engine crashed and restarted (${engine.message}).`
+            : `The analysis engine failed: ${engine.message}`;
+}
+
+function showError(message: string | null): void {
+  const el = $('error');
+  el.textContent = message ?? '';
+  el.hidden = !message;
+}
+
+async function main(): Promise<void> {
+  const tabId = await currentTabId();
+  if (tabId === null) return;
+  const { state, settings, site } = await sendToBackground({ type: 'popup/get-state', tabId });
+  $('site').textContent = site.origin ?? 'This page cannot be analysed.';
+  const tabEnabled = $<HTMLInputElement>('tab-enabled');
+  const siteEnabled = $<HTMLInputElement>('site-enabled');
+  const showOverlay = $<HTMLInputElement>('show-overlay');
+  const analyze = $<HTMLButtonElement>('analyze-tab');
+  tabEnabled.checked = state?.enabled ?? false;
+  tabEnabled.disabled = state === null;
+  siteEnabled.checked = site.enabled;
+  siteEnabled.disabled = site.origin === null;
+  showOverlay.checked = settings.showOverlay;
+  analyze.hidden = state !== null || site.origin === null;
+  renderParticipants(state);
+
+  tabEnabled.addEventListener('change', () => void sendToBackground({ type: 'popup/set-tab-enabled', tabId, enabled: tabEnabled.checked }));
+  showOverlay.addEventListener('change', () => void sendToBackground({ type: 'popup/set-overlay', show: showOverlay.checked }));
+  analyze.addEventListener('click', () => {
+    void sendToBackground({ type: 'popup/analyze-tab', tabId }).then((r) => {
+      showError(r.ok ? null : (r.error ?? 'failed'));
+      if (r.ok) analyze.hidden = true;
+    });
+  });
+  siteEnabled.addEventListener('change', () => {
+    const origin = site.origin;
+    if (!origin) return;
+    const enabled = siteEnabled.checked;
+    // The host permission must be requested here, in the click's user gesture; the background then registers the script.
+    const permission = enabled && !site.builtIn ? chrome.permissions.request({ origins: [`${origin}/*`] }) : Promise.resolve(true);
+    void permission
+      .then((granted) => (granted ? sendToBackground({ type: 'popup/set-site-enabled', tabId, origin, enabled }) : { ok: false, error: 'Permission was not granted.' }))
+      .then((r) => {
+        showError(r.ok ? null : (r.error ?? 'failed'));
+        if (!r.ok) siteEnabled.checked = !enabled;
+      });
+  });
+
+  const port = chrome.runtime.connect({ name: POPUP_PORT });
+  port.onMessage.addListener((message: PopupPush) => {
+    if (message.type === 'tab-state' && message.state.tabId === tabId) {
+      tabEnabled.disabled = false;
+      tabEnabled.checked = message.state.enabled;
+      analyze.hidden = true;
+      renderParticipants(message.state);
+    }
+  });
+  port.postMessage({ tabId });
+}
+
+main().catch((error: unknown) => showError(String(error)));

