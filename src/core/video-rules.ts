@@ -77,6 +77,12 @@ export function isMirroredTransform(transform: string): boolean {
     return (a ?? 1) * (d ?? 1) - (b ?? 0) * (c ?? 0) < 0 && (a ?? 1) < 0;
   }
   const m3 = /^matrix3d\(([^)]+)\)$/.exec(transform.trim());
-  if (m3?.[1]) return Number(m3[1].split(',')[0]) < 0;
+  if (m3?.[1]) {
+    // Column-major: the 2D part (a, b, c, d) sits at indices 0, 1, 4, 5. Same test as for matrix(): a rotateZ(180deg)
+    // also has a negative first value but is not a flip.
+    const v = m3[1].split(',').map(Number);
+    const [a, b, c, d] = [v[0] ?? 1, v[1] ?? 0, v[4] ?? 0, v[5] ?? 1];
+    return a * d - b * c < 0 && a < 0;
+  }
   return /scaleX\(\s*-|scale\(\s*-|rotateY\(\s*180deg/.test(transform);
 }

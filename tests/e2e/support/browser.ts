@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
@@ -147,25 +147,48 @@ interface CdpNode {
   shadowRoots?: CdpNode[];
 }
 
+interface NetLog {
+  constants: { logEventTypes: Record<string, number> };
+  events: { type: number; params?: Record<string, unknown> }[];
+}
+
 /**
- * Every URL that Chromium's net log shows a request for, from any process (pages, extension pages, workers, the
- * browser itself), and every host a connection was opened to. Chromium's UDP `connect()` probes for the default route
- * (to 8.8.8.8-like addresses, sending nothing) are not requests and are not listed.
+ * What Chromium's net log (all processes: pages, extension pages, workers, the browser itself) shows:
+ * - `requests`: URL requests of pages, extension pages and workers (and navigations);
+ * - `browserRequests`: URLs Chromium's own services asked for (no initiator; e.g. its updater), which the host
+ *   resolver rules send nowhere;
+ * - `connections`: every address a TCP connection was attempted to, and every UDP socket that sent data.
  */
-export function requestsInNetLog(netLogPath: string): { urls: string[]; hosts: string[] } {
-  const raw = readFileSync(netLogPath, 'utf8');
-  // The log is JSON, but Chromium may leave it unterminated if killed; a scan for the fields is enough.
-  const urls = new Set<string>();
-  const hosts = new Set<string>();
-  for (const m of raw.matchAll(/"(?:url|original_url)":"([^"]+)"/g)) {
-    const url = m[1] ?? '';
-    urls.add(url);
-    try {
-      hosts.add(new URL(url).hostname);
-    } catch {
-      hosts.add(url);
+export function readNetLog(netLogPath: string): { requests: string[]; browserRequests: string[]; connections: string[] } {
+  const log = JSON.parse(readFileSync(netLogPath, 'utf8')) as NetLog;
+  const type = log.constants.logEventTypes;
+  const requests = new Set<string>();
+  const browserRequests = new Set<string>();
+  const connections = new Set<string>();
+  for (const event of log.events) {
+    const params = event.params ?? {};
+    if (event.type === type.URL_REQUEST_START_JOB && typeof params.url === 'string') {
+      // Chromium's own service requests have no initiating origin and are of type "other"; navigations typed in by
+      // the test have no initiator either but are "main frame" requests, and count as the page's.
+      const ownService = params.initiator === 'not an origin' && params.request_type === 'other';
+      (ownService ? browserRequests : requests).add(params.url);
     }
+    if ((event.type === type.TCP_CONNECT_ATTEMPT || event.type === type.TCP_CONNECT) && typeof params.address === 'string') connections.add(params.address);
+    if (event.type === type.UDP_BYTES_SENT && typeof params.address === 'string') connections.add(params.address);
   }
-  for (const m of raw.matchAll(/"(?:host|host_and_port|group_name)":"([^"]+)"/g)) hosts.add((m[1] ?? '').replace(/^.*\//, '').replace(/:\d+$/, ''));
-  return { urls: [...urls], hosts: [...hosts] };
+  return { requests: [...requests], browserRequests: [...browserRequests], connections: [...connections] };
+}
+
+export const isLoopback = (hostOrAddress: string): boolean =>
+  /^(127\.\d+\.\d+\.\d+|localhost|\[?::1\]?)(:\d+)?$/.test(hostOrAddress);
+
+/**
+ * Whether an address ("ip:port" or "[ip6]:port") belongs to this machine: loopback, or one of its own interface
+ * addresses (WebRTC gathers host candidates on every interface, so the looped call also runs over eth0's own address;
+ * packets to a machine's own address never leave it).
+ */
+export function isThisMachine(address: string): boolean {
+  if (isLoopback(address)) return true;
+  const ip = address.replace(/^\[(.*)\](:\d+)?$/, '$1').replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1');
+  return Object.values(networkInterfaces()).some((list) => (list ?? []).some((i) => i.address === ip));
 }
