@@ -32,12 +32,9 @@ const FACE_MESH = join(NM, '@mediapipe/face_mesh');
 const FACE_DETECTION = join(NM, '@mediapipe/face_detection');
 const TASKS_WASM = join(NM, '@mediapipe/tasks-vision/wasm');
 const DEFAULT_OUT = join(ROOT, 'public/engine-assets/face_landmarker.task');
-const WASM_FILES = [
-  'vision_wasm_module_internal.js',
-  'vision_wasm_module_internal.wasm',
-  'vision_wasm_internal.js',
-  'vision_wasm_internal.wasm',
-];
+// The engine runs in a module worker, which loads the ES-module build of the wasm; the classic build would only
+// add 10 MB to the extension.
+const WASM_FILES = ['vision_wasm_module_internal.js', 'vision_wasm_module_internal.wasm'];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Landmark refinement index maps, copied from MediaPipe's

@@ -113,8 +113,8 @@ function draw(img, result, label) {
 
 window.runCheck = async ({ images, videoImage, videoCalls }) => {
   const fileset = {
-    wasmLoaderPath: '/assets/vision_wasm_internal.js',
-    wasmBinaryPath: '/assets/vision_wasm_internal.wasm',
+    wasmLoaderPath: '/tv/wasm/vision_wasm_internal.js',
+    wasmBinaryPath: '/tv/wasm/vision_wasm_internal.wasm',
   };
   const modelAssetBuffer = new Uint8Array(await (await fetch('/assets/face_landmarker.task')).arrayBuffer());
   const opts = (runningMode) => ({
@@ -180,8 +180,8 @@ const WORKER = `import { FaceLandmarker } from '/tv/vision_bundle.mjs';
 self.onmessage = async ({ data: { bitmap, calls } }) => {
   try {
     const fileset = {
-      wasmLoaderPath: '/assets/vision_wasm_module_internal.js',
-      wasmBinaryPath: '/assets/vision_wasm_module_internal.wasm',
+      wasmLoaderPath: '/tv/wasm/vision_wasm_module_internal.js',
+      wasmBinaryPath: '/tv/wasm/vision_wasm_module_internal.wasm',
     };
     const t0 = performance.now();
     const lm = await FaceLandmarker.createFromOptions(fileset, {

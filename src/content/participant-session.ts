@@ -4,15 +4,13 @@
  * participant's status and overlay. Everything it sets up ends with its AbortSignal (tile gone, page gone, analysis
  * turned off).
  */
-import { AdaptiveSampler } from '../core/sampler';
+import { AdaptiveSampler, sampleWidthFor } from '../core/sampler';
 import { ParticipantStatus } from '../core/participant-status';
 import type { EngineReply } from '../shared/messages';
 import type { EngineStatus, ParticipantSummary } from '../shared/types';
+import { recordBench } from './bench-probe';
 import type { EngineClient } from './engine-client';
 import { ParticipantOverlay } from './overlay';
-
-/** Samples are downscaled to at most this width: the landmarker works on a 256 px face crop, more only costs time. */
-export const SAMPLE_MAX_WIDTH = 640;
 
 export class ParticipantSession {
   readonly sampler = new AdaptiveSampler();
@@ -20,6 +18,8 @@ export class ParticipantSession {
   private readonly overlay: ParticipantOverlay;
   private hidden = document.visibilityState === 'hidden';
   private videoPaused: boolean;
+  /** Width of the largest face in the last result, as a fraction of the frame (null: none known). */
+  private faceWidthFraction: number | null = null;
 
   constructor(
     readonly id: string,
@@ -94,7 +94,7 @@ export class ParticipantSession {
     const { videoWidth, videoHeight } = this.video;
     if (!videoWidth || !videoHeight) return;
     const frameId = this.sampler.markSent(now);
-    const width = Math.min(videoWidth, SAMPLE_MAX_WIDTH);
+    const width = sampleWidthFor(videoWidth, this.faceWidthFraction);
     const height = Math.max(1, Math.round((videoHeight * width) / videoWidth));
     createImageBitmap(this.video, { resizeWidth: width, resizeHeight: height, resizeQuality: 'low' })
       .then((bitmap) => {
@@ -124,7 +124,13 @@ export class ParticipantSession {
     if (participantId !== this.id) return;
     const frameId = reply.type === 'result' ? reply.result.frameId : reply.frameId;
     const latency = this.sampler.complete(frameId, performance.now());
-    if (reply.type === 'result') this.status.onResult(reply.result, latency, Date.now());
+    if (reply.type === 'result') {
+      this.status.onResult(reply.result, latency, Date.now());
+      const widest = Math.max(0, ...reply.result.faces.map((f) => f.box.width));
+      this.faceWidthFraction = widest > 0 ? widest : null;
+      if (__UNMASK_E2E__ && latency !== null)
+        recordBench({ participantId: this.id, at: performance.now(), engineMs: reply.result.engineMs, landmarkMs: reply.result.landmarkMs, latencyMs: latency, faces: reply.result.faces.length });
+    }
     else this.status.onFrameError(reply.message);
     this.refresh();
   }

@@ -19,12 +19,13 @@ export function headPoseFromMatrix(m: ArrayLike<number>, rowMajor = true): HeadP
   const pitch = Math.asin(Math.max(-1, Math.min(1, -r12)));
   const yaw = Math.atan2(at(0, 2), at(2, 2));
   const roll = Math.atan2(at(1, 0), at(1, 1));
-  return { yawDeg: yaw * RAD_TO_DEG, pitchDeg: -pitch * RAD_TO_DEG, rollDeg: -roll * RAD_TO_DEG };
+  // Ry(a) with a > 0 turns the nose (the model's +z) towards +x, the image's right: yaw is -a, like pitch and roll.
+  return { yawDeg: -yaw * RAD_TO_DEG, pitchDeg: -pitch * RAD_TO_DEG, rollDeg: -roll * RAD_TO_DEG };
 }
 
 /** Rotation matrix (row-major 4x4) for given pose; the inverse of `headPoseFromMatrix`, used by tests and fixtures. */
 export function matrixFromHeadPose(pose: HeadPose): number[] {
-  const a = pose.yawDeg / RAD_TO_DEG;
+  const a = -pose.yawDeg / RAD_TO_DEG;
   const b = -pose.pitchDeg / RAD_TO_DEG;
   const c = -pose.rollDeg / RAD_TO_DEG;
   const ry = [

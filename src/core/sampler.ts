@@ -110,3 +110,19 @@ export class AdaptiveSampler {
     else if (this.fps < targetFps) this.fps = Math.min(targetFps, maxFps, affordable, this.fps * 1.25);
   }
 }
+
+/**
+ * How wide a sample the engine gets. Cost grows with pixels (on a machine without GPU the landmarker's image
+ * conversion is software GL), while MediaPipe only needs the face at about 100 px: its detector looks at 128 px,
+ * its mesh at a 256 px crop of the face. So once a face is known, the sample is just wide enough for the face to
+ * span `faceTargetPx` (at least `minWidth`); with no face known, it gets up to `maxWidth` so that a small face in a
+ * large tile can still be found. Never wider than the video itself.
+ */
+export const SAMPLE_WIDTH = { minWidth: 320, maxWidth: 640, faceTargetPx: 112 } as const;
+
+export function sampleWidthFor(videoWidth: number, faceWidthFraction: number | null): number {
+  const cap = Math.min(videoWidth, SAMPLE_WIDTH.maxWidth);
+  if (faceWidthFraction === null || !(faceWidthFraction > 0)) return cap;
+  const wanted = Math.ceil(SAMPLE_WIDTH.faceTargetPx / faceWidthFraction);
+  return Math.min(cap, Math.max(SAMPLE_WIDTH.minWidth, wanted));
+}

@@ -1,10 +1,11 @@
 /**
- * The face engine: MediaPipe FaceLandmarker on each participant's frames, inside a dedicated worker.
+ * The face engine: MediaPipe FaceLandmarker on every participant's frames, inside a dedicated worker.
  *
- * One FaceLandmarker per participant, in VIDEO mode: VIDEO mode tracks the face from the previous frame's landmarks
- * and only re-runs the detector when tracking is lost, which is what makes it faster than IMAGE mode; sharing one
- * instance between participants would feed participant B's frame with participant A's face region. All instances are
- * created from the same model bytes, fetched once.
+ * One FaceLandmarker (IMAGE mode) serves all participants of the tab. Measured with `npm run bench` on the 2-core
+ * machine (docs/architecture.md): one VIDEO-mode instance per participant, which tracks the face from the previous
+ * frame instead of re-running the detector, was no faster here (each instance carries its own wasm heap and WebGL
+ * context for image conversion, which on a GPU-less machine is software GL) and took 115 MB more memory at
+ * 4 participants. Per-participant face tracks are kept here, by overlap, instead.
  */
 import { FaceLandmarker, FilesetResolver, type FaceLandmarkerResult } from '@mediapipe/tasks-vision';
 import { FaceTracker } from '../core/face-tracks';
@@ -19,91 +20,56 @@ export const MAX_FACES_PER_TILE = 4;
 /** Quality is measured on the face resampled to this square, so sharpness compares across face sizes. */
 const QUALITY_CROP = 64;
 
-interface ParticipantEngine {
-  landmarker: FaceLandmarker;
-  tracker: FaceTracker;
-  lastTimestamp: number;
-}
-
 export class FaceEngine {
-  private readonly participants = new Map<string, Promise<ParticipantEngine>>();
+  private readonly trackers = new Map<string, FaceTracker>();
   private readonly crop = new OffscreenCanvas(QUALITY_CROP, QUALITY_CROP);
   private readonly cropContext = this.crop.getContext('2d', { willReadFrequently: true });
 
-  /** An instance made ahead of need, so the first participant does not wait for the wasm to start. */
-  private spare: Promise<FaceLandmarker> | null = null;
-
-  private constructor(
-    private readonly fileset: Awaited<ReturnType<typeof FilesetResolver.forVisionTasks>>,
-    private readonly moduleFactory: unknown,
-    private readonly model: Uint8Array,
-  ) {}
+  private constructor(private readonly landmarker: FaceLandmarker) {}
 
   /** Loads the wasm and model from the extension's own files; nothing is fetched from anywhere else. */
   static async load(assetsBase: string): Promise<FaceEngine> {
     const fileset = await FilesetResolver.forVisionTasks(assetsBase, true);
-    // The wasm loader is an ES module that sets `globalThis.ModuleFactory` when first evaluated, and tasks-vision
-    // clears that global after creating a task; a second import is served from the module cache without re-running
-    // it ("ModuleFactory not set"). So we keep the factory and put it back before each new instance.
-    const loader = (await import(/* @vite-ignore */ fileset.wasmLoaderPath)) as { default: unknown };
     const response = await fetch(`${assetsBase}/face_landmarker.task`);
     if (!response.ok) throw new Error(`face model missing from the extension (${response.status})`);
-    const engine = new FaceEngine(fileset, loader.default, new Uint8Array(await response.arrayBuffer()));
-    engine.spare = engine.createLandmarker();
-    await engine.spare;
-    return engine;
-  }
-
-  private createLandmarker(): Promise<FaceLandmarker> {
-    (self as unknown as { ModuleFactory: unknown }).ModuleFactory = this.moduleFactory;
-    return FaceLandmarker.createFromOptions(this.fileset, {
-        baseOptions: { modelAssetBuffer: this.model, delegate: 'CPU' },
-        runningMode: 'VIDEO',
-        numFaces: MAX_FACES_PER_TILE,
-        outputFacialTransformationMatrixes: true,
-        outputFaceBlendshapes: false,
-        minFaceDetectionConfidence: 0.5,
-        minFacePresenceConfidence: 0.5,
-        minTrackingConfidence: 0.5,
+    const landmarker = await FaceLandmarker.createFromOptions(fileset, {
+      baseOptions: { modelAssetBuffer: new Uint8Array(await response.arrayBuffer()), delegate: 'CPU' },
+      runningMode: 'IMAGE',
+      numFaces: MAX_FACES_PER_TILE,
+      outputFacialTransformationMatrixes: true,
+      outputFaceBlendshapes: false,
+      minFaceDetectionConfidence: 0.5,
+      minFacePresenceConfidence: 0.5,
     });
+    return new FaceEngine(landmarker);
   }
 
-  private participant(id: string): Promise<ParticipantEngine> {
-    let entry = this.participants.get(id);
-    if (!entry) {
-      const landmarker = this.spare ?? this.createLandmarker();
-      this.spare = null;
-      entry = landmarker.then((instance) => ({ landmarker: instance, tracker: new FaceTracker(), lastTimestamp: 0 }));
-      this.participants.set(id, entry);
-    }
-    return entry;
-  }
-
-  async forget(id: string): Promise<void> {
-    const entry = this.participants.get(id);
-    this.participants.delete(id);
-    if (entry) (await entry).landmarker.close();
+  forget(id: string): void {
+    this.trackers.delete(id);
   }
 
   get participantCount(): number {
-    return this.participants.size;
+    return this.trackers.size;
   }
 
-  async analyse(frame: FrameRequest): Promise<FrameResult> {
-    const p = await this.participant(frame.participantId);
+  analyse(frame: FrameRequest): FrameResult {
+    let tracker = this.trackers.get(frame.participantId);
+    if (!tracker) {
+      tracker = new FaceTracker();
+      this.trackers.set(frame.participantId, tracker);
+    }
     const start = performance.now();
     const { bitmap } = frame;
     try {
-      // VIDEO mode needs strictly increasing timestamps per instance.
-      const timestamp = Math.max(p.lastTimestamp + 1, Math.round(performance.now()));
-      p.lastTimestamp = timestamp;
-      const result = p.landmarker.detectForVideo(bitmap, timestamp);
-      const faces = this.observe(result, bitmap, frame, p.tracker);
+      const result = this.landmarker.detect(bitmap);
+      const landmarkMs = performance.now() - start;
+      const faces = this.observe(result, bitmap, frame, tracker);
       return {
         participantId: frame.participantId,
         frameId: frame.frameId,
         sampledAt: frame.sampledAt,
         engineMs: performance.now() - start,
+        landmarkMs,
         frameWidth: bitmap.width,
         frameHeight: bitmap.height,
         faces,

@@ -26,7 +26,7 @@ const engineReady = FaceEngine.load(new URL(`/${ENGINE_ASSETS}`, self.location.o
 // The rejection is reported above; each request below awaits and reports it again for its own frame.
 engineReady.catch(() => undefined);
 
-// Serialise: MediaPipe calls are synchronous, but model creation for a new participant is not.
+// Serialise behind the model load (MediaPipe's calls themselves are synchronous).
 let chain: Promise<void> = Promise.resolve();
 
 self.onmessage = (event: MessageEvent<unknown>) => {
@@ -38,12 +38,12 @@ self.onmessage = (event: MessageEvent<unknown>) => {
 async function handle(request: EngineRequest): Promise<void> {
   if (request.type === 'forget') {
     const engine = await engineReady.catch(() => null);
-    await engine?.forget(request.participantId);
+    engine?.forget(request.participantId);
     return;
   }
   try {
     const engine = await engineReady;
-    const result = await engine.analyse(request);
+    const result = engine.analyse(request);
     post({ type: 'result', result }, result.faces.map((f) => f.landmarks.buffer as ArrayBuffer));
   } catch (error) {
     request.bitmap.close();

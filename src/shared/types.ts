@@ -57,6 +57,8 @@ export interface FrameResult {
   sampledAt: number;
   /** Worker time spent on this frame: landmarks plus quality. */
   engineMs: number;
+  /** Of which the FaceLandmarker call alone (detection or tracking, and the 478-point mesh). */
+  landmarkMs: number;
   /** Size of the bitmap the engine saw. */
   frameWidth: number;
   frameHeight: number;

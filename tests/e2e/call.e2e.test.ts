@@ -113,7 +113,7 @@ describe('Unmask in a local WebRTC call', () => {
   });
 
   it('restarts a crashed engine without losing the participants', async () => {
-    const engineFrame = await waitFor(async () => page.frames().find((f) => f.url().includes('/src/engine/engine.html')) ?? null, (f) => f !== null, 5_000, 'the engine frame');
+    const engineFrame = await waitFor(() => Promise.resolve(page.frames().find((f) => f.url().includes('/src/engine/engine.html')) ?? null), (f) => f !== null, 5_000, 'the engine frame');
     const before = await tabState(browser.serviceWorker, server.origin);
     const alice = before?.participants.find((p) => p.label === 'Alice');
     await engineFrame!.evaluate(() => (globalThis as { __unmaskCrashWorker?: () => void }).__unmaskCrashWorker?.());

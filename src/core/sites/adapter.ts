@@ -32,6 +32,12 @@ export function attrOf(root: Element, selector: string, attribute: string): stri
   return value ? cleanName(value) : null;
 }
 
+/** The element's own attribute value (never a descendant's), cleaned like `attrOf`. */
+export function ownAttrOf(el: Element, attribute: string): string | null {
+  const value = el.getAttribute(attribute)?.replace(/\s+/g, ' ').trim();
+  return value ? cleanName(value) : null;
+}
+
 /** Names come from an untrusted page: bounded, and only shown as text. */
 export function cleanName(name: string): string {
   return name.slice(0, 80);

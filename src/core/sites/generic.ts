@@ -1,4 +1,4 @@
-import { attrOf, type SiteAdapter } from './adapter';
+import { attrOf, ownAttrOf, type SiteAdapter } from './adapter';
 
 /**
  * Any other site the user turns Unmask on for. The tile is the nearest ancestor that labels itself (`aria-label`,
@@ -9,7 +9,6 @@ export const generic: SiteAdapter = {
   siteName: 'this site',
   matches: () => true,
   tileOf: (video) => video.closest('[aria-label], [data-name]') ?? video.parentElement,
-  displayName: (tile) =>
-    attrOf(tile, '[data-name]', 'data-name') ?? (tile.getAttribute('aria-label')?.trim().slice(0, 80) || null) ?? (tile.getAttribute('title')?.trim().slice(0, 80) || null),
+  displayName: (tile) => attrOf(tile, '[data-name]', 'data-name') ?? ownAttrOf(tile, 'aria-label') ?? ownAttrOf(tile, 'title'),
   isSelfView: () => null,
 };

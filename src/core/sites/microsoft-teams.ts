@@ -1,4 +1,4 @@
-import { attrOf, textOf, type SiteAdapter } from './adapter';
+import { ownAttrOf, textOf, type SiteAdapter } from './adapter';
 
 /**
  * Microsoft Teams (work, school and personal: teams.microsoft.com, teams.cloud.microsoft, teams.live.com).
@@ -12,7 +12,7 @@ export const microsoftTeams: SiteAdapter = {
   matches: (url) => ['teams.microsoft.com', 'teams.live.com', 'teams.cloud.microsoft'].includes(url.hostname),
   tileOf: (video) =>
     video.closest('[data-tid="video-tile"], [data-tid="local-video-tile"], [data-cid="calling-participant-stream"]'),
-  displayName: (tile) => textOf(tile, ['[data-tid="participant-name"]', '[data-tid="display-name"]']) ?? attrOf(tile, '[aria-label]', 'aria-label'),
+  displayName: (tile) => textOf(tile, ['[data-tid="participant-name"]', '[data-tid="display-name"]']) ?? ownAttrOf(tile, 'aria-label'),
   isSelfView: (tile) => {
     if (tile.matches('[data-tid="local-video-tile"]') || tile.getAttribute('data-is-local') === 'true') return true;
     if (tile.getAttribute('data-is-local') === 'false') return false;

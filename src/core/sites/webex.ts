@@ -1,4 +1,4 @@
-import { attrOf, textOf, type SiteAdapter } from './adapter';
+import { ownAttrOf, textOf, type SiteAdapter } from './adapter';
 
 /**
  * Cisco Webex web app (*.webex.com). Tiles carry `data-test="video-tile"` (self: `data-test="self-view"`), the name
@@ -9,6 +9,6 @@ export const webex: SiteAdapter = {
   siteName: 'Webex',
   matches: (url) => url.hostname === 'webex.com' || url.hostname.endsWith('.webex.com'),
   tileOf: (video) => video.closest('[data-test="video-tile"], [data-test="self-view"]'),
-  displayName: (tile) => textOf(tile, ['[data-test="participant-name"]']) ?? attrOf(tile, '[aria-label]', 'aria-label'),
+  displayName: (tile) => textOf(tile, ['[data-test="participant-name"]']) ?? ownAttrOf(tile, 'aria-label'),
   isSelfView: (tile) => (tile.matches('[data-test="self-view"]') ? true : null),
 };

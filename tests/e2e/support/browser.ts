@@ -81,7 +81,7 @@ export function removeProfile(netLogPath: string): void {
 /** The extension's view of a tab, read from the background (what the popup and the badge show). */
 export async function tabState(sw: Worker, pageUrlPrefix: string): Promise<TabState | null> {
   return sw.evaluate(async (prefix) => {
-    const { tabStates } = (await chrome.storage.session.get('tabStates')) as { tabStates?: TabState[] };
+    const { tabStates } = await chrome.storage.session.get<{ tabStates?: TabState[] }>('tabStates');
     return (tabStates ?? []).find((s) => s.url.startsWith(prefix)) ?? null;
   }, pageUrlPrefix);
 }
