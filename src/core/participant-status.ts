@@ -53,7 +53,8 @@ export class ParticipantStatus {
   }
 
   private nextState(engine: EngineStatus): ParticipantState {
-    if (engine.kind === 'failed' || (engine.kind === 'crashed' && this.framesAnalysed === 0)) return 'engine-error';
+    // A crash is followed by an automatic restart: only a failure (restarts exhausted, model missing) is an error.
+    if (engine.kind === 'failed') return 'engine-error';
     if (this.paused) return 'paused';
     if (this.framesAnalysed === 0) return engine.kind === 'ready' ? 'analysing' : 'starting';
     if (this.faces.length > 0) return 'face-tracked';

@@ -34,7 +34,8 @@ function startWorker(): void {
   worker = w;
 }
 
-function onWorkerCrash(message: string): void {
+function onWorkerCrash(error: string): void {
+  const message = error.slice(0, 300); // the contract bounds status messages
   worker?.terminate();
   worker = null;
   for (const { participantId, frameId } of pending.values()) send({ type: 'frame-error', participantId, frameId, message: `engine crashed: ${message}` });

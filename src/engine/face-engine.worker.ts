@@ -19,7 +19,7 @@ const engineReady = FaceEngine.load(new URL(`/${ENGINE_ASSETS}`, self.location.o
     return engine;
   },
   (error: unknown) => {
-    post({ type: 'status', status: { kind: 'failed', message: `could not load the face model: ${String(error)}` } });
+    post({ type: 'status', status: { kind: 'failed', message: `could not load the face model: ${String(error)}`.slice(0, 300) } });
     throw error;
   },
 );
@@ -47,6 +47,6 @@ async function handle(request: EngineRequest): Promise<void> {
     post({ type: 'result', result }, result.faces.map((f) => f.landmarks.buffer as ArrayBuffer));
   } catch (error) {
     request.bitmap.close();
-    post({ type: 'frame-error', participantId: request.participantId, frameId: request.frameId, message: String(error) });
+    post({ type: 'frame-error', participantId: request.participantId, frameId: request.frameId, message: String(error).slice(0, 300) });
   }
 }

@@ -131,7 +131,7 @@ export function isEngineRequest(v: unknown): v is EngineRequest {
 
 const ENGINE_STATUS_KINDS = ['idle', 'loading', 'ready', 'crashed', 'failed'] as const;
 export const isEngineStatus: Guard<EngineStatus> = (v): v is EngineStatus =>
-  isRecord(v) && isOneOf(ENGINE_STATUS_KINDS)(v.kind);
+  isRecord(v) && isOneOf(ENGINE_STATUS_KINDS)(v.kind) && (v.message === undefined || isBoundedString(500)(v.message));
 
 export function isEngineReply(v: unknown): v is EngineReply {
   if (!isRecord(v)) return false;

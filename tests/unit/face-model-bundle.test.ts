@@ -159,12 +159,11 @@ describe('face_landmarker.task built from the npm packages', () => {
     expect(Buffer.compare(first, second)).toBe(0);
   });
 
-  it('copies the tasks-vision wasm next to the .task', () => {
+  it('copies only the module build of the tasks-vision wasm (the engine is a module worker) next to the .task', () => {
     const dir = join(dirs[0]!, 'nested');
-    for (const f of ['vision_wasm_module_internal', 'vision_wasm_internal']) {
-      expect(existsSync(join(dir, `${f}.js`))).toBe(true);
-      expect(existsSync(join(dir, `${f}.wasm`))).toBe(true);
-    }
+    expect(existsSync(join(dir, 'vision_wasm_module_internal.js'))).toBe(true);
+    expect(existsSync(join(dir, 'vision_wasm_module_internal.wasm'))).toBe(true);
+    expect(existsSync(join(dir, 'vision_wasm_internal.wasm'))).toBe(false);
   });
 
   it('is a stored zip of the three model files, data 64-byte aligned', () => {
