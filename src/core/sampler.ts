@@ -30,12 +30,16 @@ export const DEFAULT_SAMPLER_OPTIONS: SamplerOptions = {
   inFlightTimeoutMs: 2000,
 };
 
+const DUE_SLACK_MS = 18;
+
 export type SampleDecision = 'sample' | 'busy' | 'too-soon' | 'paused';
 
 export class AdaptiveSampler {
   private fps: number;
   private inFlight: { frameId: number; sentAt: number } | null = null;
-  private lastSentAt = -Infinity;
+  /** When the next sample is due. Kept on a fixed grid (not "last sample + interval") so that a 24 fps video sampled
+   *  at 5 fps alternates 4- and 5-frame gaps and really yields 5 samples a second, instead of always 5 frames (4.8). */
+  private nextDueAt = -Infinity;
   private latencyEma: number | null = null;
   private nextFrameId = 0;
   private paused = false;
@@ -71,8 +75,8 @@ export class AdaptiveSampler {
       this.inFlight = null;
       this.fps = Math.max(this.options.minFps, this.fps / 2);
     }
-    // A little slack, so a 30 fps video sampled at 5 fps takes every 6th frame rather than every 7th.
-    if (now - this.lastSentAt < this.intervalMs - 8) return 'too-soon';
+    // Half a frame of slack (frames arrive every 33-42 ms): the frame nearest the due time is taken.
+    if (now < this.nextDueAt - DUE_SLACK_MS) return 'too-soon';
     return 'sample';
   }
 
@@ -80,7 +84,8 @@ export class AdaptiveSampler {
   markSent(now: number): number {
     const frameId = this.nextFrameId++;
     this.inFlight = { frameId, sentAt: now };
-    this.lastSentAt = now;
+    // Stay on the grid, unless we fell more than an interval behind (paused, busy): then restart it from now.
+    this.nextDueAt = now - this.nextDueAt > this.intervalMs ? now + this.intervalMs : this.nextDueAt + this.intervalMs;
     this.counts.sampled++;
     return frameId;
   }

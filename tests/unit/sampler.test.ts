@@ -232,3 +232,19 @@ describe('sampleWidthFor', () => {
     expect(sampleWidthFor(300, 0.1)).toBe(300);
   });
 });
+
+describe('AdaptiveSampler on a 24 fps video', () => {
+  it('keeps a fixed grid, so 5 fps means 5 samples a second, not every 5th frame (4.8)', () => {
+    const sampler = new AdaptiveSampler();
+    let sent = 0;
+    for (let now = 0; now < 10_000; now += 1000 / 24) {
+      if (sampler.decide(now) === 'sample') {
+        const id = sampler.markSent(now);
+        sampler.complete(id, now + 20);
+        sent++;
+      }
+    }
+    expect(sent).toBeGreaterThanOrEqual(49);
+    expect(sent).toBeLessThanOrEqual(51);
+  });
+});
