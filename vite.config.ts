@@ -22,8 +22,8 @@ export default defineConfig(({ mode }) => {
       outDir: e2e ? 'dist-e2e' : 'dist',
       emptyOutDir: true,
       target: 'chrome116',
-      // The engine page is not named in the manifest's pages, so crxjs would copy it uncompiled (see notes).
-      rollupOptions: { input: { engine: 'src/engine/engine.html' } },
+      // The engine pages are not named in the manifest, so crxjs would copy it uncompiled (see notes).
+      rollupOptions: { input: { engine: 'src/engine/engine.html', offscreen: 'src/engine/offscreen.html' } },
       chunkSizeWarningLimit: 4096,
     },
     worker: { format: 'es' },

@@ -31,10 +31,19 @@ const handlers: Handlers = {
     const tabId = sender.tab?.id ?? -1;
     const state = await registry.update(tabId, sender.url ?? '', request.engine, request.participants);
     await showBadge(tabId, state);
+    if (request.participants.length === 0) scheduleEngineIdleCheck();
     return { ok: true };
   },
   'engine/issue-token': (_request, sender) => Promise.resolve({ token: tokens.issue(sender.tab?.id ?? -1) }),
   'engine/redeem-token': (request, sender) => Promise.resolve({ ok: tokens.redeem(request.token, sender.tab?.id ?? -1) }),
+  'engine/ensure-offscreen': async () => {
+    try {
+      await ensureOffscreenEngine();
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error: String(error) };
+    }
+  },
   'popup/get-state': async (request) => {
     const [state, settings, tab] = await Promise.all([registry.get(request.tabId), loadSettings(), chrome.tabs.get(request.tabId).catch(() => null)]);
     return { state, settings, site: siteAccess(tab?.url ?? state?.url, settings) };
@@ -91,6 +100,40 @@ function siteAccess(rawUrl: string | undefined, settings: Awaited<ReturnType<typ
   } catch {
     return { origin: null, builtIn: false, enabled: false };
   }
+}
+
+const OFFSCREEN_URL = 'src/engine/offscreen.html';
+/** After the last participant of the last tab goes, the shared engine's memory is given back after this long. */
+const ENGINE_IDLE_CLOSE_MS = 20_000;
+let offscreenCreating: Promise<void> | null = null;
+
+/** The offscreen document that hosts the one engine of the browser: created once, on demand (one creation in flight). */
+async function ensureOffscreenEngine(): Promise<void> {
+  const existing = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
+  if (existing.length > 0) return;
+  offscreenCreating ??= chrome.offscreen
+    .createDocument({
+      url: OFFSCREEN_URL,
+      reasons: [chrome.offscreen.Reason.WORKERS],
+      justification: 'Runs the face models for every tab in one worker, instead of one copy per tab.',
+    })
+    .finally(() => {
+      offscreenCreating = null;
+    });
+  await offscreenCreating;
+}
+
+let idleTimer: ReturnType<typeof setTimeout> | null = null;
+function scheduleEngineIdleCheck(): void {
+  if (idleTimer !== null) clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    idleTimer = null;
+    void registry.totalParticipants().then(async (count) => {
+      if (count > 0) return;
+      const contexts = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
+      if (contexts.length > 0) await chrome.offscreen.closeDocument().catch(() => undefined);
+    });
+  }, ENGINE_IDLE_CLOSE_MS);
 }
 
 async function sendToTab(tabId: number, command: ContentCommand): Promise<void> {

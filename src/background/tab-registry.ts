@@ -52,6 +52,13 @@ export class TabRegistry {
     if (this.states.delete(tabId)) await this.persist();
   }
 
+  async totalParticipants(): Promise<number> {
+    await this.loaded;
+    let total = 0;
+    for (const state of this.states.values()) if (state.enabled) total += state.participants.length;
+    return total;
+  }
+
   onChange(listener: (state: TabState) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

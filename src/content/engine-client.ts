@@ -62,14 +62,24 @@ export class EngineClient {
     try {
       const { token } = await sendToBackground({ type: 'engine/issue-token' });
       const channel = new MessageChannel();
-      channel.port1.onmessage = (event: MessageEvent<unknown>) => {
+      const port = channel.port1;
+      port.onmessage = (event: MessageEvent<unknown>) => {
         const reply: unknown = event.data;
         if (!isEngineReply(reply)) return;
-        if (reply.type === 'status') this.setStatus(reply.status);
-        else for (const listener of this.listeners) listener(reply);
+        if (reply.type === 'status') {
+          if (reply.status.kind === 'ready') this.attachments = 0; // a working engine resets the retry budget
+          this.setStatus(reply.status);
+        } else for (const listener of this.listeners) listener(reply);
       };
-      channel.port1.start();
-      this.port = channel.port1;
+      // The engine's end went away (the shared engine was closed while idle, or the extension restarted it):
+      // start over with a fresh engine page and port.
+      port.addEventListener('close', () => {
+        if (this.port !== port || this.signal.aborted) return;
+        this.detach();
+        this.ensureStarted();
+      });
+      port.start();
+      this.port = port;
       const extensionOrigin = new URL(chrome.runtime.getURL('')).origin;
       iframe.contentWindow?.postMessage({ type: 'unmask/engine-connect', token }, extensionOrigin, [channel.port2]);
     } catch (error) {

@@ -92,7 +92,9 @@ export class ParticipantOverlay {
     this.name.textContent = summary.label;
     this.state.textContent = STATE_LABEL[summary.state];
     const face = summary.faces[0];
-    this.quality.textContent = summary.state === 'face-tracked' && face ? `· ${face.grade} quality, ${Math.round(face.quality.faceSizePx)} px` : '';
+    const faces = summary.faces.length;
+    this.quality.textContent =
+      summary.state !== 'face-tracked' || !face ? '' : faces > 1 ? `· ${faces} faces` : `· ${face.grade} quality, ${Math.round(face.quality.faceSizePx)} px`;
     this.badge.title = summary.detail;
     this.badge.setAttribute('aria-label', `Unmask: ${summary.label}: ${STATE_LABEL[summary.state]}. ${summary.detail}`);
     this.position();

@@ -57,13 +57,19 @@ export class VideoDiscovery {
     this.scan(root);
   }
 
-  /** Registers the videos, shadow roots and same-origin iframes under `node`. */
+  /**
+   * Registers the videos, shadow roots and same-origin iframes under `node`. Node types are checked with `nodeType`,
+   * not `instanceof`: nodes of a same-origin iframe belong to another realm, whose `Element` is not ours.
+   */
   private scan(node: Node): void {
-    if (!(node instanceof Element || node instanceof Document || node instanceof ShadowRoot)) return;
-    const doc = node instanceof Document ? node : node.ownerDocument;
+    const type = node.nodeType;
+    if (type !== Node.ELEMENT_NODE && type !== Node.DOCUMENT_NODE && type !== Node.DOCUMENT_FRAGMENT_NODE) return;
+    const doc = type === Node.DOCUMENT_NODE ? (node as Document) : node.ownerDocument;
+    if (!doc) return;
     const walker = doc.createTreeWalker(node, NodeFilter.SHOW_ELEMENT);
-    for (let el = walker.currentNode as Node | null; el; el = walker.nextNode()) {
-      if (!(el instanceof Element)) continue;
+    for (let current: Node | null = walker.currentNode; current; current = walker.nextNode()) {
+      if (current.nodeType !== Node.ELEMENT_NODE) continue;
+      const el = current as Element;
       if (el.localName === 'video') this.track(el as HTMLVideoElement);
       else if (el.localName === 'iframe') this.watchFrame(el as HTMLIFrameElement);
       if (el.shadowRoot) this.watchRoot(el.shadowRoot);

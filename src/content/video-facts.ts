@@ -7,7 +7,8 @@ export function readVideoFacts(video: HTMLVideoElement, adapter: SiteAdapter, ti
   let source: VideoFacts['source'] = 'none';
   let localCaptureTrack = false;
   let liveVideoTrack = false;
-  if (stream instanceof MediaStream) {
+  // Duck-typed, not `instanceof`: a video in a same-origin iframe holds a MediaStream of that frame's realm.
+  if (isMediaStream(stream)) {
     source = 'media-stream';
     const tracks = stream.getVideoTracks();
     liveVideoTrack = tracks.some((t) => t.readyState === 'live');
@@ -43,4 +44,8 @@ export function readVideoFacts(video: HTMLVideoElement, adapter: SiteAdapter, ti
     muted: video.muted,
     siteSaysSelf: tile ? adapter.isSelfView(tile) : null,
   };
+}
+
+function isMediaStream(value: unknown): value is MediaStream {
+  return typeof value === 'object' && value !== null && typeof (value as Partial<MediaStream>).getVideoTracks === 'function';
 }

@@ -44,19 +44,24 @@ export class FaceEngine {
     return new FaceEngine(landmarker);
   }
 
-  forget(id: string): void {
-    this.trackers.delete(id);
+  forget(trackKey: string): void {
+    this.trackers.delete(trackKey);
+  }
+
+  forgetWhere(matches: (trackKey: string) => boolean): void {
+    for (const k of [...this.trackers.keys()]) if (matches(k)) this.trackers.delete(k);
   }
 
   get participantCount(): number {
     return this.trackers.size;
   }
 
-  analyse(frame: FrameRequest): FrameResult {
-    let tracker = this.trackers.get(frame.participantId);
+  /** Landmarks, pose and quality for one frame; `trackKey` names the participant's face tracks (tab and id). */
+  analyse(frame: FrameRequest, trackKey: string): FrameResult {
+    let tracker = this.trackers.get(trackKey);
     if (!tracker) {
       tracker = new FaceTracker();
-      this.trackers.set(frame.participantId, tracker);
+      this.trackers.set(trackKey, tracker);
     }
     const start = performance.now();
     const { bitmap } = frame;

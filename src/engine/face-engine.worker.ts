@@ -1,25 +1,27 @@
 /**
- * The engine worker. Receives frames (transferred ImageBitmaps) from the engine page, answers with results whose
- * landmark buffers are transferred back. Frames are handled one at a time; the content script keeps at most one in
- * flight per participant, so nothing queues here beyond one frame per participant.
+ * The engine worker: one per browser (in the offscreen document), or one per tab in the fallback. Receives frames
+ * (transferred ImageBitmaps) tagged with their connection (tab), answers with results whose landmark buffers are
+ * transferred back. Frames are handled one at a time; each content script keeps at most one frame in flight per
+ * participant, so nothing queues here beyond one frame per participant.
  */
-import type { EngineReply, EngineRequest } from '../shared/messages';
-import { isEngineRequest } from '../shared/messages';
+import type { EngineReply, WorkerReply, WorkerRequest } from '../shared/messages';
+import { isWorkerRequest } from '../shared/messages';
 import { ENGINE_ASSETS, FaceEngine } from './face-engine';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const post = (reply: EngineReply, transfer: Transferable[] = []): void => self.postMessage(reply, transfer);
+const post = (connection: number | null, reply: EngineReply, transfer: Transferable[] = []): void =>
+  self.postMessage({ connection, reply } satisfies WorkerReply, transfer);
 
 const loadStart = performance.now();
-post({ type: 'status', status: { kind: 'loading' } });
+post(null, { type: 'status', status: { kind: 'loading' } });
 const engineReady = FaceEngine.load(new URL(`/${ENGINE_ASSETS}`, self.location.origin).href).then(
   (engine) => {
-    post({ type: 'status', status: { kind: 'ready', loadMs: Math.round(performance.now() - loadStart), backend: 'mediapipe-wasm-cpu' } });
+    post(null, { type: 'status', status: { kind: 'ready', loadMs: Math.round(performance.now() - loadStart), backend: 'mediapipe-wasm-cpu' } });
     return engine;
   },
   (error: unknown) => {
-    post({ type: 'status', status: { kind: 'failed', message: `could not load the face model: ${String(error)}`.slice(0, 300) } });
+    post(null, { type: 'status', status: { kind: 'failed', message: `could not load the face model: ${String(error)}`.slice(0, 300) } });
     throw error;
   },
 );
@@ -30,23 +32,32 @@ engineReady.catch(() => undefined);
 let chain: Promise<void> = Promise.resolve();
 
 self.onmessage = (event: MessageEvent<unknown>) => {
-  const request: unknown = event.data;
-  if (!isEngineRequest(request)) return;
-  chain = chain.then(() => handle(request));
+  const message: unknown = event.data;
+  if (!isWorkerRequest(message)) return;
+  chain = chain.then(() => handle(message));
 };
 
-async function handle(request: EngineRequest): Promise<void> {
+/** Participants are keyed by connection too: two tabs both have a "p1". */
+const key = (connection: number, participantId: string): string => `${connection}/${participantId}`;
+
+async function handle(message: WorkerRequest): Promise<void> {
+  if ('type' in message) {
+    const engine = await engineReady.catch(() => null);
+    engine?.forgetWhere((k) => k.startsWith(`${message.connection}/`));
+    return;
+  }
+  const { connection, request } = message;
   if (request.type === 'forget') {
     const engine = await engineReady.catch(() => null);
-    engine?.forget(request.participantId);
+    engine?.forget(key(connection, request.participantId));
     return;
   }
   try {
     const engine = await engineReady;
-    const result = engine.analyse(request);
-    post({ type: 'result', result }, result.faces.map((f) => f.landmarks.buffer as ArrayBuffer));
+    const result = engine.analyse(request, key(connection, request.participantId));
+    post(connection, { type: 'result', result }, result.faces.map((f) => f.landmarks.buffer as ArrayBuffer));
   } catch (error) {
     request.bitmap.close();
-    post({ type: 'frame-error', participantId: request.participantId, frameId: request.frameId, message: String(error).slice(0, 300) });
+    post(connection, { type: 'frame-error', participantId: request.participantId, frameId: request.frameId, message: String(error).slice(0, 300) });
   }
 }

@@ -33,6 +33,8 @@ export interface BackgroundRequests {
   'engine/issue-token': { request: { _?: never }; response: { token: string } };
   /** Engine page: is this token one that the content script of my tab was issued? (consumes it) */
   'engine/redeem-token': { request: { token: string }; response: { ok: boolean } };
+  /** Engine page: make sure the shared engine (offscreen document) exists. */
+  'engine/ensure-offscreen': { request: { _?: never }; response: { ok: boolean; error?: string } };
   /** Popup: everything it shows for one tab. */
   'popup/get-state': {
     request: { tabId: number };
@@ -101,6 +103,33 @@ export type EngineReply =
   | { type: 'status'; status: EngineStatus }
   | { type: 'result'; result: FrameResult }
   | { type: 'frame-error'; participantId: string; frameId: number; message: string };
+
+/**
+ * Between the engine host (offscreen document, or the engine page as fallback) and its worker. One worker serves
+ * many connections (one per tab); each request and reply names its connection, so participant ids ("p1" in two
+ * tabs) never mix. A status reply with `connection: null` is for every connection.
+ */
+export type WorkerRequest = { connection: number; request: EngineRequest } | { type: 'drop-connection'; connection: number };
+export interface WorkerReply {
+  connection: number | null;
+  reply: EngineReply;
+}
+
+export function isWorkerRequest(v: unknown): v is WorkerRequest {
+  if (!isRecord(v) || !isNonNegativeInt(v.connection)) return false;
+  return v.type === 'drop-connection' || isEngineRequest(v.request);
+}
+
+export function isWorkerReply(v: unknown): v is WorkerReply {
+  return isRecord(v) && (v.connection === null || isNonNegativeInt(v.connection)) && isEngineReply(v.reply);
+}
+
+/** Sent by the engine page (broker) to the offscreen document's window, with a tab's port. */
+export interface EngineAttach {
+  type: 'unmask/engine-attach';
+}
+
+export const isEngineAttach: Guard<EngineAttach> = (v): v is EngineAttach => isRecord(v) && v.type === 'unmask/engine-attach';
 
 /** Sent by the content script to the engine page's window, with the port to use, once. */
 export interface EngineConnect {
@@ -177,6 +206,7 @@ const requestGuards: { [K in BackgroundMessageType]: (v: Record<string, unknown>
   'tab/participants': (v) => isEngineStatus(v.engine) && isArrayOf(isParticipantSummary, 64)(v.participants),
   'engine/issue-token': () => true,
   'engine/redeem-token': (v) => isBoundedString(128)(v.token),
+  'engine/ensure-offscreen': () => true,
   'popup/get-state': (v) => isTabId(v.tabId),
   'popup/set-tab-enabled': (v) => isTabId(v.tabId) && isBoolean(v.enabled),
   'popup/analyze-tab': (v) => isTabId(v.tabId),
@@ -194,6 +224,7 @@ export const REQUEST_ORIGIN: { [K in BackgroundMessageType]: 'content-script' | 
   'tab/participants': 'content-script',
   'engine/issue-token': 'content-script',
   'engine/redeem-token': 'engine-page',
+  'engine/ensure-offscreen': 'engine-page',
   'popup/get-state': 'popup',
   'popup/set-tab-enabled': 'popup',
   'popup/analyze-tab': 'popup',

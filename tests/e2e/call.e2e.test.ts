@@ -126,11 +126,94 @@ describe('Unmask in a local WebRTC call', () => {
     expect(after!.participants[0]?.id).toBe(alice?.id);
   });
 
-  it('works on a page with a strict Content-Security-Policy', async () => {
+  it('works on a page with a strict Content-Security-Policy, served by the same shared engine', async () => {
     const strict = await openCall('/strict/');
     const overlays = await waitFor(() => readOverlays(strict), (o) => o.length === 1 && /Face tracked/.test(o[0]?.text ?? ''), 60_000, 'a tracked face under a strict CSP');
     expect(overlays[0]?.text).toContain('Alice');
+    // One set of models for the browser: one offscreen engine, now serving both tabs.
+    const offscreenDocs = await browser.serviceWorker.evaluate(async () => (await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] })).length);
+    expect(offscreenDocs).toBe(1);
+    const engineFrame = strict.frames().find((f) => f.url().includes('/src/engine/engine.html'));
+    const connections = await engineFrame?.evaluate(() => {
+      const shared = chrome.extension.getViews().find((v) => v.location.pathname.endsWith('/offscreen.html')) as unknown as { __unmaskEngineConnections?: () => number } | undefined;
+      return shared?.__unmaskEngineConnections?.() ?? -1;
+    });
+    expect(connections).toBe(2);
     await strict.close();
+  });
+
+  it('pauses a paused video and resumes when it plays again', async () => {
+    const [tileId] = await page.evaluate(() => (window as unknown as { call: { ids(): string[] } }).call.ids());
+    await page.evaluate((id) => (window as unknown as { call: { setPaused(i: string, p: boolean): boolean } }).call.setPaused(id, true), tileId!);
+    const paused = await waitFor(() => tabState(browser.serviceWorker, server.origin), (s) => s?.participants[0]?.state === 'paused', 10_000, 'the participant to show as paused');
+    const framesWhenPaused = paused!.participants[0]!.framesAnalysed;
+    await new Promise((r) => setTimeout(r, 1500));
+    const stillPaused = await tabState(browser.serviceWorker, server.origin);
+    expect(stillPaused?.participants[0]?.framesAnalysed).toBeLessThanOrEqual(framesWhenPaused + 1);
+    await page.evaluate((id) => (window as unknown as { call: { setPaused(i: string, p: boolean): boolean } }).call.setPaused(id, false), tileId!);
+    await waitFor(() => tabState(browser.serviceWorker, server.origin), (s) => s?.participants[0]?.state === 'face-tracked' && s.participants[0].framesAnalysed > framesWhenPaused + 3, 15_000, 'tracking to resume');
+  });
+
+  it('hides the badges and turns the tab off and on from the popup', async () => {
+    const tabId = await tabIdOf(browser.serviceWorker, page.url());
+    const popup = await browser.context.newPage();
+    await popup.goto(`chrome-extension://${browser.extensionId}/src/ui/popup.html?tab=${tabId}`);
+    await popup.locator('#show-overlay').uncheck();
+    await waitFor(() => readOverlays(page), (o) => o.length === 0, 5_000, 'the badge to be hidden');
+    expect((await tabState(browser.serviceWorker, server.origin))?.participants).toHaveLength(1); // still analysed
+    await popup.locator('#show-overlay').check();
+    await waitFor(() => readOverlays(page), (o) => o.length === 1, 5_000, 'the badge to come back');
+
+    await popup.locator('#tab-enabled').uncheck();
+    await waitFor(() => tabState(browser.serviceWorker, server.origin), (s) => s?.enabled === false && s.participants.length === 0, 5_000, 'analysis to stop');
+    await waitFor(() => Promise.resolve(page.locator('unmask-overlay').count()), (n) => n === 0, 5_000, 'overlays removed from the page');
+    await expect.poll(() => popup.locator('#participants li').count()).toBe(0);
+    await popup.locator('#tab-enabled').check();
+    await waitFor(() => tabState(browser.serviceWorker, server.origin), (s) => tracked(s).length === 1, 30_000, 'analysis to resume');
+    await popup.close();
+  });
+
+  it('finds participants in open shadow roots and same-origin iframes, and tracks two faces in one tile', async () => {
+    const call = await openCall('/', 0);
+    // No participant yet: the engine has not been started in this tab (it starts lazily).
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(call.frames().some((f) => f.url().includes('/src/engine/engine.html'))).toBe(false);
+    for (const [name, where] of [['Shadow', 'shadow'], ['Framed', 'iframe'], ['Pair', 'pair']] as const)
+      await call.evaluate(([n, w]) => (window as unknown as { call: { addParticipant(n: string, w: string): Promise<string> } }).call.addParticipant(n, w), [name, where] as const);
+    const state = await waitFor(
+      () => tabState(browser.serviceWorker, `${server.origin}/?participants=0`),
+      (s) => tracked(s).length === 3 && (s?.participants.find((p) => p.label === 'Pair')?.faces.length ?? 0) === 2,
+      30_000,
+      'three tracked participants, two faces in the pair',
+    );
+    expect(state!.participants.map((p) => p.label).sort()).toEqual(['Framed', 'Pair', 'Shadow']);
+    const pair = state!.participants.find((p) => p.label === 'Pair')!;
+    expect(new Set(pair.faces.map((f) => f.trackId)).size).toBe(2);
+    expect(pair.faces.map((f) => f.box.x + f.box.width / 2).sort((a, b) => a - b)[0]).toBeLessThan(0.5); // one face per half
+    expect(pair.faces.map((f) => f.box.x + f.box.width / 2).sort((a, b) => a - b)[1]).toBeGreaterThan(0.5);
+    await call.close();
+  });
+
+  it('ignores a hostile page that posts its own port to the engine frame', async () => {
+    const answered = await page.evaluate(async () => {
+      const channel = new MessageChannel();
+      let replies = 0;
+      channel.port1.onmessage = () => replies++;
+      for (let i = 0; i < window.frames.length; i++) {
+        window.frames[i]?.postMessage({ type: 'unmask/engine-connect', token: 'f'.repeat(48) }, '*', i === 0 ? [channel.port2] : []);
+      }
+      const canvas = document.createElement('canvas');
+      canvas.width = canvas.height = 64;
+      canvas.getContext('2d')?.fillRect(0, 0, 64, 64);
+      const bitmap = await createImageBitmap(canvas);
+      channel.port1.postMessage({ type: 'frame', participantId: 'p1', frameId: 1, sampledAt: 0, bitmap, sourceWidth: 64, sourceHeight: 64 }, [bitmap]);
+      await new Promise((r) => setTimeout(r, 2000));
+      return replies;
+    });
+    expect(answered).toBe(0);
+    // And Unmask's own analysis carries on.
+    const s = await waitFor(() => tabState(browser.serviceWorker, server.origin), (v) => tracked(v).length === 1, 10_000, 'tracking to continue');
+    expect(s!.engine.kind).toBe('ready');
   });
 
   it('sends no request to any address outside this machine during the whole run', async () => {

@@ -15,6 +15,7 @@ const ALL_TYPES: BackgroundMessageType[] = [
   'tab/participants',
   'engine/issue-token',
   'engine/redeem-token',
+  'engine/ensure-offscreen',
   'popup/get-state',
   'popup/set-tab-enabled',
   'popup/analyze-tab',
@@ -44,6 +45,7 @@ function valid(type: BackgroundMessageType): BackgroundRequest {
     case 'tab/participants':
       return { type, engine: { kind: 'ready', loadMs: 800, backend: 'GPU' }, participants: [participant()] };
     case 'engine/issue-token':
+    case 'engine/ensure-offscreen':
       return { type };
     case 'engine/redeem-token':
       return { type, token: 'a'.repeat(48) };
@@ -197,6 +199,7 @@ describe('REQUEST_ORIGIN', () => {
     expect(REQUEST_ORIGIN['tab/participants']).toBe('content-script');
     expect(REQUEST_ORIGIN['engine/issue-token']).toBe('content-script');
     expect(REQUEST_ORIGIN['engine/redeem-token']).toBe('engine-page');
+    expect(REQUEST_ORIGIN['engine/ensure-offscreen']).toBe('engine-page');
     for (const type of ALL_TYPES.filter((t) => t.startsWith('popup/'))) expect(REQUEST_ORIGIN[type]).toBe('popup');
   });
 
@@ -325,7 +328,8 @@ const isBool = (v: unknown): boolean => typeof v === 'boolean';
 /** The contract, written out independently of the implementation. */
 function wellFormed(v: unknown): boolean {
   if (!isObj(v) || typeof v.type !== 'string' || !(ALL_TYPES as string[]).includes(v.type)) return false;
-  const engineOk = (e: unknown): boolean => isObj(e) && ['idle', 'loading', 'ready', 'crashed', 'failed'].includes(e.kind as string);
+  const engineOk = (e: unknown): boolean =>
+    isObj(e) && ['idle', 'loading', 'ready', 'crashed', 'failed'].includes(e.kind as string) && (e.message === undefined || isStr(500)(e.message));
   const participantOk = (p: unknown): boolean =>
     isObj(p) &&
     isStr(64)(p.id) &&
@@ -351,6 +355,7 @@ function wellFormed(v: unknown): boolean {
     case 'tab/participants':
       return engineOk(v.engine) && Array.isArray(v.participants) && v.participants.length <= 64 && v.participants.every(participantOk);
     case 'engine/issue-token':
+    case 'engine/ensure-offscreen':
       return true;
     case 'engine/redeem-token':
       return isStr(128)(v.token);

@@ -280,3 +280,16 @@ describe('cleanName', () => {
     expect(cleanName('Ada')).toBe('Ada');
   });
 });
+
+describe('generic adapter across shadow roots', () => {
+  it('finds the labelled tile that hosts a shadow root holding the video', () => {
+    document.body.innerHTML = '<div class="tile" data-name="Shadow Sam"></div>';
+    const host = document.querySelector('.tile')!;
+    const shadow = host.attachShadow({ mode: 'open' });
+    const video = document.createElement('video');
+    shadow.append(video);
+    const tile = generic.tileOf(video);
+    expect(tile).toBe(host);
+    expect(generic.displayName(tile!)).toBe('Shadow Sam');
+  });
+});

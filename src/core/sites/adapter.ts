@@ -42,3 +42,14 @@ export function ownAttrOf(el: Element, attribute: string): string | null {
 export function cleanName(name: string): string {
   return name.slice(0, 80);
 }
+
+/** `closest()` that continues past shadow roots to their hosts: a tile may wrap its video in a web component. */
+export function closestAcrossShadow(el: Element, selector: string): Element | null {
+  for (let node: Element | null = el; node; ) {
+    const hit = node.closest(selector);
+    if (hit) return hit;
+    // A shadow root has a host; a document does not.
+    node = (node.getRootNode() as Partial<ShadowRoot>).host ?? null;
+  }
+  return null;
+}

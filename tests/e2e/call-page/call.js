@@ -25,24 +25,66 @@ async function loopThroughPeers(stream) {
 const camera = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
 selfView.srcObject = camera;
 
-async function addParticipant(name) {
+/** Two people in one tile: the camera drawn twice side by side on a canvas, sent as one stream. */
+function pairStream() {
+  const source = document.createElement('video');
+  source.muted = true;
+  source.srcObject = camera;
+  void source.play();
+  const canvas = document.createElement('canvas');
+  canvas.width = 960;
+  canvas.height = 360;
+  const ctx = canvas.getContext('2d');
+  const draw = () => {
+    ctx.drawImage(source, 0, 0, 480, 360);
+    ctx.drawImage(source, 480, 0, 480, 360);
+    source.requestVideoFrameCallback(draw);
+  };
+  source.requestVideoFrameCallback(draw);
+  return canvas.captureStream(24);
+}
+
+/**
+ * Adds a remote participant. `where`: 'grid' (a plain tile), 'shadow' (the video inside an open shadow root),
+ * 'iframe' (inside a same-origin iframe), 'pair' (two faces in one tile).
+ */
+async function addParticipant(name, where = 'grid') {
   const id = `remote-${nextId++}`;
-  const link = await loopThroughPeers(camera);
+  const link = await loopThroughPeers(where === 'pair' ? pairStream() : camera);
   const tile = document.createElement('div');
   tile.className = 'tile';
   tile.id = id;
   tile.dataset.name = name;
-  const video = document.createElement('video');
+  grid.append(tile); // before the iframe below: a detached iframe never loads
+  let doc = document;
+  let container = tile;
+  if (where === 'iframe') {
+    const frame = document.createElement('iframe');
+    frame.style.cssText = 'width:100%;height:100%;border:0;display:block';
+    tile.append(frame);
+    await new Promise((resolve) => {
+      frame.addEventListener('load', resolve, { once: true });
+      frame.srcdoc = '<!doctype html><body style="margin:0;background:#000"></body>';
+    });
+    doc = frame.contentDocument;
+    container = doc.body;
+  } else if (where === 'shadow') {
+    container = tile.attachShadow({ mode: 'open' });
+  }
+  const video = doc.createElement('video');
   video.autoplay = true;
   video.playsInline = true;
   video.muted = true;
+  video.style.cssText = 'width:100%;height:100%;object-fit:cover;display:block';
   video.srcObject = link.stream;
   const label = document.createElement('span');
   label.className = 'name';
   label.textContent = name;
-  tile.append(video, label);
-  grid.append(tile);
-  participants.set(id, { tile, link });
+  container.append(video);
+  if (where === 'shadow') container.append(label);
+  else tile.append(label);
+  if (where === 'iframe') doc.body.dataset.name = name;
+  participants.set(id, { tile, link, video });
   await new Promise((resolve) => (video.readyState >= 2 ? resolve() : video.addEventListener('loadeddata', resolve, { once: true })));
   return id;
 }
@@ -56,7 +98,15 @@ function removeParticipant(id) {
   return true;
 }
 
-window.call = { addParticipant, removeParticipant };
+function setPaused(id, paused) {
+  const p = participants.get(id);
+  if (!p) return false;
+  if (paused) p.video.pause();
+  else void p.video.play();
+  return true;
+}
+
+window.call = { addParticipant, removeParticipant, setPaused, ids: () => [...participants.keys()] };
 const params = new URLSearchParams(location.search);
 const initial = Number(params.get('participants') ?? '1');
 for (let i = 0; i < initial; i++) await addParticipant(['Alice', 'Bob', 'Carol', 'Dave', 'Erin'][i] ?? `Guest ${i + 1}`);
