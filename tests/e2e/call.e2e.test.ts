@@ -194,6 +194,24 @@ describe('Unmask in a local WebRTC call', () => {
     await call.close();
   });
 
+  it('says "no face" for a black video and ignores a thumbnail too small to hold a face', async () => {
+    const call = await openCall('/', 0);
+    for (const [name, where] of [['Dark', 'black'], ['Thumb', 'tiny']] as const)
+      await call.evaluate(([n, w]) => (window as unknown as { call: { addParticipant(n: string, w: string): Promise<string> } }).call.addParticipant(n, w), [name, where] as const);
+    const state = await waitFor(
+      () => tabState(browser.serviceWorker, `${server.origin}/?participants=0`),
+      (s) => s?.participants.length === 1 && s.participants[0]?.state === 'no-face',
+      30_000,
+      'the black video to read "no face"',
+    );
+    expect(state!.participants[0]?.label).toBe('Dark');
+    expect(state!.participants[0]?.detail).toMatch(/No face/);
+    const overlays = await readOverlays(call);
+    expect(overlays).toHaveLength(1);
+    expect(overlays[0]?.text).toContain('No face');
+    await call.close();
+  });
+
   it('ignores a hostile page that posts its own port to the engine frame', async () => {
     const answered = await page.evaluate(async () => {
       const channel = new MessageChannel();

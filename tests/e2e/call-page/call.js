@@ -44,17 +44,31 @@ function pairStream() {
   return canvas.captureStream(24);
 }
 
+/** A camera that shows nothing: a black canvas. */
+function blackStream() {
+  const canvas = document.createElement('canvas');
+  canvas.width = 640;
+  canvas.height = 480;
+  const ctx = canvas.getContext('2d');
+  const paint = () => ctx.fillRect(0, 0, 640, 480);
+  paint();
+  setInterval(paint, 100);
+  return canvas.captureStream(10);
+}
+
 /**
  * Adds a remote participant. `where`: 'grid' (a plain tile), 'shadow' (the video inside an open shadow root),
- * 'iframe' (inside a same-origin iframe), 'pair' (two faces in one tile).
+ * 'iframe' (inside a same-origin iframe), 'pair' (two faces in one tile), 'black' (camera shows nothing), 'tiny'
+ * (a thumbnail too small to hold a face worth analysing).
  */
 async function addParticipant(name, where = 'grid') {
   const id = `remote-${nextId++}`;
-  const link = await loopThroughPeers(where === 'pair' ? pairStream() : camera);
+  const link = await loopThroughPeers(where === 'pair' ? pairStream() : where === 'black' ? blackStream() : camera);
   const tile = document.createElement('div');
   tile.className = 'tile';
   tile.id = id;
   tile.dataset.name = name;
+  if (where === 'tiny') tile.style.cssText = 'width:80px;height:60px';
   grid.append(tile); // before the iframe below: a detached iframe never loads
   let doc = document;
   let container = tile;
