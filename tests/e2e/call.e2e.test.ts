@@ -69,6 +69,10 @@ describe('Unmask in a local WebRTC call', () => {
     const before = await items.first().locator('.figures').innerText();
     await expect.poll(() => items.first().locator('.figures').innerText(), { timeout: 10_000 }).not.toBe(before);
     await popup.close();
+    // The toolbar badge counts the participants with a tracked face.
+    const badge = await browser.serviceWorker.evaluate(async (id) => ({ text: await chrome.action.getBadgeText({ tabId: id }), title: await chrome.action.getTitle({ tabId: id }) }), tabId);
+    expect(badge.text).toBe('1');
+    expect(badge.title).toMatch(/1 participant\(s\), 1 with a tracked face/);
   });
 
   it('puts the landmarks on the face', async () => {
