@@ -14,6 +14,7 @@ const MAX_REATTACH = 5;
 export class EngineClient {
   private port: MessagePort | null = null;
   private host: HTMLElement | null = null;
+  private hostWatcher: MutationObserver | null = null;
   private status: EngineStatus = { kind: 'idle' };
   private attachments = 0;
   private readonly listeners = new Set<(reply: EngineReply) => void>();
@@ -48,14 +49,13 @@ export class EngineClient {
     document.documentElement.append(host);
     this.host = host;
     // Put the engine back if the page removes it (a single-page app rebuilding its body, or a hostile page).
-    const observer = new MutationObserver(() => {
+    this.hostWatcher = new MutationObserver(() => {
       if (this.host === host && !host.isConnected) {
         this.detach();
         this.ensureStarted();
       }
     });
-    observer.observe(document.documentElement, { childList: true });
-    this.signal.addEventListener('abort', () => observer.disconnect(), { once: true });
+    this.hostWatcher.observe(document.documentElement, { childList: true });
   }
 
   private async connect(iframe: HTMLIFrameElement): Promise<void> {
@@ -105,6 +105,8 @@ export class EngineClient {
   }
 
   private detach(): void {
+    this.hostWatcher?.disconnect();
+    this.hostWatcher = null;
     this.port?.close();
     this.port = null;
     this.host?.remove();
