@@ -15,9 +15,11 @@ export const median = (values: readonly number[]): number | null => percentile(v
 /** Values stamped with a time, kept for a sliding window (e.g. the last 3 s), to report recent rates and medians. */
 export class TimeWindow {
   private readonly items: { t: number; v: number }[] = [];
+  private firstAt: number | null = null;
   constructor(private readonly windowMs: number) {}
 
   push(t: number, v: number): void {
+    this.firstAt ??= t;
     this.items.push({ t, v });
     this.trim(t);
   }
@@ -31,9 +33,13 @@ export class TimeWindow {
     return this.items.map((i) => i.v);
   }
 
-  /** Events per second over the window (counts what is still inside it). */
+  /**
+   * Events per second over the window. While less than a window has passed since the first event, over the time
+   * that has passed (at least a second), so a participant analysed for one second does not read as a third of the rate.
+   */
   rate(now: number): number {
     this.trim(now);
-    return (this.items.length * 1000) / this.windowMs;
+    const span = this.firstAt === null ? this.windowMs : Math.min(this.windowMs, Math.max(1000, now - this.firstAt));
+    return (this.items.length * 1000) / span;
   }
 }

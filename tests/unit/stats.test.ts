@@ -46,11 +46,11 @@ describe('median', () => {
 describe('TimeWindow', () => {
   it('reports the rate of events still inside the window', () => {
     const w = new TimeWindow(3000);
-    // 5 events per second for 3 s: t = 100, 300, ..., 2900 (15 events).
-    for (let t = 100; t < 3000; t += 200) w.push(t, 1);
+    // 5 events per second for 3 s: t = 0, 200, ..., 2800 (15 events).
+    for (let t = 0; t < 3000; t += 200) w.push(t, 1);
     expect(w.rate(3000)).toBe(5);
-    // 1.5 s later, those before 1500 ms have left: 1500 (exactly 3 s old), 1700, ..., 2900 remain.
-    expect(w.rate(4500)).toBeCloseTo((8 * 1000) / 3000, 12);
+    // 1.5 s later, those before 1500 ms have left: 1600, ..., 2800 remain.
+    expect(w.rate(4500)).toBeCloseTo((7 * 1000) / 3000, 12);
     expect(w.rate(100_000)).toBe(0);
   });
 
@@ -78,5 +78,13 @@ describe('TimeWindow', () => {
     const w = new TimeWindow(3000);
     [12, 40, 15, 11, 90].forEach((v, i) => w.push(i * 100, v));
     expect(median(w.values(500))).toBe(15);
+  });
+});
+
+describe('TimeWindow.rate early on', () => {
+  it('divides by the time elapsed since the first event while that is shorter than the window', () => {
+    const w = new TimeWindow(3000);
+    for (let t = 0; t <= 1800; t += 200) w.push(t, 1); // 10 events in 1.8 s at 5 per second
+    expect(w.rate(2000)).toBeCloseTo(5, 5);
   });
 });
