@@ -24,12 +24,14 @@ const TEMPLATE_112: readonly Point2[] = [
 ];
 
 /**
- * Where the template goes in our crop: the distance between the eyes is `EYE_DISTANCE_SHARE` of the crop (ArcFace's
- * is 0.31, tight on the face); at 0.24 the whole head outline and a band of background fit inside, and the midpoint
- * between eyes and mouth sits at `FACE_CENTRE_Y` of the height, leaving room for the forehead.
+ * Where the template goes in our crop: the distance between the eyes is `EYE_DISTANCE_SHARE` of the crop and the
+ * midpoint between eyes and mouth sits at `FACE_CENTRE_Y` of its height. The crop then runs from about the hairline to
+ * below the chin, with the jaw line, cheeks and a band of background at the sides: where a swap's blend boundary is.
+ * More context (0.24 was tried) leaves the training crops mostly empty: the DFDC face crops we learn from are tight
+ * 224-px crops, and what lies outside them is black in training but real background in a call.
  */
-const EYE_DISTANCE_SHARE = 0.24;
-const FACE_CENTRE_Y = 0.56;
+const EYE_DISTANCE_SHARE = 0.3;
+const FACE_CENTRE_Y = 0.55;
 
 export function alignedTemplate(size = ALIGNED_SIZE): Point2[] {
   const eyeDistance = Math.hypot(TEMPLATE_112[1]!.x - TEMPLATE_112[0]!.x, TEMPLATE_112[1]!.y - TEMPLATE_112[0]!.y);

@@ -56,7 +56,10 @@ export class FaceEngine {
     return this.trackers.size;
   }
 
-  /** Landmarks, pose and quality for one frame; `trackKey` names the participant's face tracks (tab and id). */
+  /**
+   * Landmarks, pose and quality for one frame; `trackKey` names the participant's face tracks (tab and id).
+   * The caller owns the bitmap and closes it.
+   */
   analyse(frame: FrameRequest, trackKey: string): FrameResult {
     let tracker = this.trackers.get(trackKey);
     if (!tracker) {
@@ -65,23 +68,19 @@ export class FaceEngine {
     }
     const start = performance.now();
     const { bitmap } = frame;
-    try {
-      const result = this.landmarker.detect(bitmap);
-      const landmarkMs = performance.now() - start;
-      const faces = this.observe(result, bitmap, frame, tracker);
-      return {
-        participantId: frame.participantId,
-        frameId: frame.frameId,
-        sampledAt: frame.sampledAt,
-        engineMs: performance.now() - start,
-        landmarkMs,
-        frameWidth: bitmap.width,
-        frameHeight: bitmap.height,
-        faces,
-      };
-    } finally {
-      bitmap.close();
-    }
+    const result = this.landmarker.detect(bitmap);
+    const landmarkMs = performance.now() - start;
+    const faces = this.observe(result, bitmap, frame, tracker);
+    return {
+      participantId: frame.participantId,
+      frameId: frame.frameId,
+      sampledAt: frame.sampledAt,
+      engineMs: performance.now() - start,
+      landmarkMs,
+      frameWidth: bitmap.width,
+      frameHeight: bitmap.height,
+      faces,
+    };
   }
 
   private observe(result: FaceLandmarkerResult, bitmap: ImageBitmap, frame: FrameRequest, tracker: FaceTracker): FaceObservation[] {

@@ -57,7 +57,8 @@ async function handle(message: WorkerRequest): Promise<void> {
     const result = engine.analyse(request, key(connection, request.participantId));
     post(connection, { type: 'result', result }, result.faces.map((f) => f.landmarks.buffer as ArrayBuffer));
   } catch (error) {
-    request.bitmap.close();
     post(connection, { type: 'frame-error', participantId: request.participantId, frameId: request.frameId, message: String(error).slice(0, 300) });
+  } finally {
+    request.bitmap.close();
   }
 }

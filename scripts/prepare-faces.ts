@@ -1,0 +1,145 @@
+/**
+ * Makes the detector's training and development crops from a face data folder, with the extension's own engine
+ * (MediaPipe landmarker in Chromium) and the same alignment and crop code that runs in a call.
+ *
+ *   npm run faces -- --data ../shared/data --out .cache/faces [--sets dfdc,lfw] [--limit N]
+ *
+ * Reads (never writes) the data folder:
+ *   dfdc/{train,dev}/labels.csv + images   (file,label,group,...)
+ *   real-faces/lfw/<person>/*.jpg           (real; people split into train/dev by a hash of their name)
+ * Writes under --out, per set and split: <label>/<name>.png (aligned 128x128 crops) and manifest.jsonl, one line per
+ * source image: {png, source, label, group, faces, pose, quality, landmarks} (landmarks: 478 x,y in crop pixels),
+ * or {source, label, group, faces: 0, error?} when no face was found. Re-running skips images already done.
+ */
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import type { PageResult } from './face-tool/face-tool';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function arg(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i > 0 ? process.argv[i + 1] : fallback;
+  if (value === undefined) throw new Error(`missing --${name}`);
+  return value;
+}
+
+const dataDir = resolve(arg('data'));
+const outDir = resolve(arg('out', join(ROOT, '.cache/faces')));
+const sets = arg('sets', 'dfdc,lfw').split(',');
+const limit = Number(arg('limit', '0')) || Infinity;
+if (!existsSync(dataDir)) throw new Error(`no data folder at ${dataDir}`);
+
+interface Item {
+  set: string;
+  split: string;
+  label: 'real' | 'fake';
+  group: string;
+  /** Path relative to the data folder. */
+  source: string;
+}
+
+function dfdcItems(): Item[] {
+  const items: Item[] = [];
+  for (const split of ['train', 'dev']) {
+    const csv = join(dataDir, 'dfdc', split, 'labels.csv');
+    if (!existsSync(csv)) continue;
+    const [header, ...rows] = readFileSync(csv, 'utf8').trim().split(/\r?\n/);
+    const cols = (header ?? '').split(',');
+    const at = (name: string): number => cols.indexOf(name);
+    for (const row of rows) {
+      const f = row.split(',');
+      const label = f[at('label')];
+      if (label !== 'real' && label !== 'fake') continue;
+      items.push({ set: 'dfdc', split, label, group: f[at('group')] ?? '', source: `dfdc/${split}/${f[at('file')]}` });
+    }
+  }
+  return items;
+}
+
+function lfwItems(): Item[] {
+  const base = join(dataDir, 'real-faces', 'lfw');
+  if (!existsSync(base)) return [];
+  const items: Item[] = [];
+  for (const person of readdirSync(base).sort()) {
+    // 1 person in 8 goes to dev, by a hash of the name: stable, and no person in both splits.
+    const split = (createHash('sha256').update(person).digest()[0] ?? 0) % 8 === 0 ? 'dev' : 'train';
+    for (const file of readdirSync(join(base, person)).sort())
+      if (/\.(jpe?g|png)$/i.test(file)) items.push({ set: 'lfw', split, label: 'real', group: person, source: `real-faces/lfw/${person}/${file}` });
+  }
+  return items;
+}
+
+const all = [...(sets.includes('dfdc') ? dfdcItems() : []), ...(sets.includes('lfw') ? lfwItems() : [])];
+const manifestPath = (item: Item): string => join(outDir, item.set, item.split, 'manifest.jsonl');
+const done = new Set<string>();
+for (const path of new Set(all.map(manifestPath)))
+  if (existsSync(path)) for (const line of readFileSync(path, 'utf8').split('\n')) if (line) done.add((JSON.parse(line) as { source: string }).source);
+const todo = all.filter((i) => !done.has(i.source)).slice(0, limit);
+console.log(`${all.length} images in ${sets.join(', ')}; ${done.size} already done; processing ${todo.length}`);
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png' };
+const MOUNTS: Record<string, string> = { '/tool/': join(ROOT, '.cache/face-tool'), '/engine-assets/': join(ROOT, 'public/engine-assets'), '/data/': dataDir };
+for (const dir of Object.values(MOUNTS)) if (!existsSync(dir)) throw new Error(`${dir} is missing: run \`npm run faces:build\` (and \`npm run models\`) first`);
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://x');
+  for (const [prefix, dir] of Object.entries(MOUNTS)) {
+    if (!url.pathname.startsWith(prefix)) continue;
+    const file = resolve(dir, decodeURIComponent(url.pathname.slice(prefix.length)) || 'index.html');
+    if (file.startsWith(dir + sep) && existsSync(file)) {
+      res.writeHead(200, { 'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream' }).end(readFileSync(file));
+      return;
+    }
+  }
+  res.writeHead(404).end();
+});
+await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+});
+const started = Date.now();
+let found = 0;
+try {
+  const page = await browser.newPage();
+  await page.goto(`${origin}/tool/index.html`);
+  await page.waitForFunction(() => (window as unknown as { toolReady?: boolean }).toolReady === true);
+  const BATCH = 48;
+  for (let i = 0; i < todo.length; i += BATCH) {
+    const batch = todo.slice(i, i + BATCH);
+    const results = await page.evaluate(
+      (urls) => (window as unknown as { processImages: (u: string[]) => Promise<PageResult[]> }).processImages(urls),
+      batch.map((item) => `/data/${item.source.split('/').map(encodeURIComponent).join('/')}`),
+    );
+    results.forEach((r, k) => {
+      const item = batch[k]!;
+      const record: Record<string, unknown> = { source: item.source, label: item.label, group: item.group, faces: r.faces, width: r.width, height: r.height };
+      if (r.error) record.error = r.error;
+      if (r.face) {
+        const name = item.source.replace(/^.*\//, '').replace(/\.[^.]+$/, '');
+        const png = join(item.label, `${item.set === 'lfw' ? `${item.group}__` : ''}${name}.png`);
+        const dir = join(outDir, item.set, item.split, item.label);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(outDir, item.set, item.split, png), Buffer.from(r.face.pngBase64, 'base64'));
+        Object.assign(record, { png, pose: r.face.pose, quality: r.face.quality, landmarks: r.face.alignedLandmarks });
+        found++;
+      }
+      mkdirSync(dirname(manifestPath(item)), { recursive: true });
+      appendFileSync(manifestPath(item), `${JSON.stringify(record)}\n`);
+    });
+    const n = Math.min(i + BATCH, todo.length);
+    const rate = n / ((Date.now() - started) / 1000);
+    process.stdout.write(`\r${n}/${todo.length} images, ${found} faces, ${rate.toFixed(1)} images/s, ${Math.round((todo.length - n) / rate)} s left   `);
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
+console.log(`\ndone: ${found} faces from ${todo.length} images in ${Math.round((Date.now() - started) / 1000)} s -> ${outDir}`);
