@@ -1,0 +1,67 @@
+"""Quick checks of the training pipeline: /usr/bin/python3 -m unittest training.test_training (no data needed)."""
+from __future__ import annotations
+
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+from .augment import call_augment, self_blend
+from .evaluate import TfjsModel
+from .export_tfjs import export
+from .metrics import auc, tpr_at_fpr
+from .model import Detector, tf_same_pad
+
+
+class TrainingTest(unittest.TestCase):
+    def test_tf_same_padding(self):
+        self.assertEqual(tf_same_pad(128, 3, 2), (0, 1))  # TF pads bottom/right for even sizes, stride 2
+        self.assertEqual(tf_same_pad(127, 3, 2), (1, 1))
+        self.assertEqual(tf_same_pad(64, 3, 1), (1, 1))
+        self.assertEqual(tf_same_pad(64, 1, 1), (0, 0))
+
+    def test_auc_matches_pairwise_definition(self):
+        rng = np.random.default_rng(0)
+        labels = rng.random(300) > 0.5
+        scores = np.round(rng.random(300) + labels * 0.3, 1)  # with ties
+        pos, neg = scores[labels], scores[~labels]
+        brute = np.mean([(p > n) + 0.5 * (p == n) for p in pos for n in neg])
+        self.assertAlmostEqual(auc(scores, labels), brute, places=10)
+        tpr, _ = tpr_at_fpr(np.r_[np.arange(100), np.arange(100) + 50.0], np.r_[np.zeros(100), np.ones(100)], 0.05)
+        self.assertAlmostEqual(tpr, 0.55)
+
+    def test_export_folds_batchnorm_exactly(self):
+        torch.manual_seed(0)
+        m = Detector()
+        for mod in m.modules():
+            if isinstance(mod, torch.nn.BatchNorm2d):
+                mod.running_mean.uniform_(-0.5, 0.5)
+                mod.running_var.uniform_(0.5, 2)
+                mod.weight.data.uniform_(0.5, 1.5)
+        torch.nn.init.normal_(m.fc.weight)
+        m.eval()
+        with tempfile.TemporaryDirectory() as d:
+            export(m, d)
+            x = torch.rand(2, 128, 128, 3) * 2 - 1
+            with torch.no_grad():
+                a = m(x.permute(0, 3, 1, 2))
+            b = TfjsModel(d)(x)
+        self.assertLess(float((a - b).abs().max()), 1e-3)
+
+    def test_augmentations_are_seeded(self):
+        x = torch.rand(4, 3, 128, 128)
+        t = np.linspace(0, 2 * np.pi, 478, endpoint=False)
+        lm = np.tile(np.stack([64 + 30 * np.cos(t), 64 + 40 * np.sin(t)], 1)[None], (4, 1, 1)).astype(np.float32)
+        outs = []
+        for _ in range(2):
+            rng = np.random.default_rng(7)
+            outs.append(call_augment(self_blend(x, lm, rng), rng))
+        self.assertTrue(torch.equal(outs[0], outs[1]))
+        self.assertEqual(tuple(outs[0].shape), (4, 3, 128, 128))
+        self.assertGreaterEqual(float(outs[0].min()), 0.0)
+        self.assertLessEqual(float(outs[0].max()), 1.0)
+
+
+if __name__ == "__main__":
+    unittest.main()

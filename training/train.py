@@ -1,0 +1,139 @@
+"""Trains the face-swap detector on CPU.
+
+  /usr/bin/python3 -m training.train --faces .cache/faces --out models/face-swap [--epochs N] [--seed S]
+
+Each batch is half real (DFDC real train + LFW train), half fake: self-blended images made on the fly from real
+crops, and DFDC fake train crops, about 50/50. Everything gets video-call augmentations. The checkpoint with the
+best DFDC dev AUC is kept and exported to TF.js (model.json + weights) in --out.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .augment import call_augment, self_blend
+from .data import load_split
+from .export_tfjs import export
+from .metrics import auc
+from .model import Detector, count_mflops, count_params
+
+
+def to_tensor(images_uint8: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(images_uint8).permute(0, 3, 1, 2).float() / 255.0
+
+
+@torch.no_grad()
+def predict(model: Detector, images_uint8: np.ndarray, batch: int = 200) -> np.ndarray:
+    """Logits for uint8 crops with the engine's preprocessing (x/127.5 - 1), no augmentation."""
+    model.eval()
+    out = []
+    for i in range(0, len(images_uint8), batch):
+        x = torch.from_numpy(images_uint8[i : i + batch]).permute(0, 3, 1, 2).float() / 127.5 - 1
+        out.append(model(x.contiguous(memory_format=torch.channels_last)).numpy())
+    return np.concatenate(out) if out else np.zeros(0, np.float32)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--faces", default=".cache/faces")
+    ap.add_argument("--out", default="models/face-swap")
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--steps-per-epoch", type=int, default=0, help="0: DFDC train size / batch")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--weight-decay", type=float, default=0.05)
+    ap.add_argument("--sbi-share", type=float, default=0.5, help="share of the fakes that are self-blended")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    t0 = time.time()
+
+    dtrain = load_split(args.faces, "dfdc", "train")
+    ddev = load_split(args.faces, "dfdc", "dev")
+    ltrain = load_split(args.faces, "lfw", "train")
+    print(f"loaded dfdc train {len(dtrain)} (no face {dtrain.no_face}), dfdc dev {len(ddev)}, "
+          f"lfw train {len(ltrain)} in {time.time() - t0:.0f} s", flush=True)
+
+    real_images = np.concatenate([dtrain.images[dtrain.labels == 0], ltrain.images])
+    real_lms = np.concatenate([dtrain.landmarks[dtrain.labels == 0], ltrain.landmarks])
+    fake_images = dtrain.images[dtrain.labels == 1]
+
+    model = Detector().to(memory_format=torch.channels_last)
+    print(f"model: {count_params(model)} params, {count_mflops(model):.1f} M multiply-adds", flush=True)
+    decay = [p for n, p in model.named_parameters() if p.ndim > 1]
+    no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
+    steps_per_epoch = args.steps_per_epoch or max(1, len(dtrain) // args.batch)
+    total = steps_per_epoch * args.epochs
+    warmup = min(200, total // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / warmup if s < warmup else 0.5 * (1 + math.cos(math.pi * (s - warmup) / max(1, total - warmup))))
+
+    os.makedirs(args.out, exist_ok=True)
+    log_path = os.path.join(args.out, "train-log.jsonl")
+    log = open(log_path, "w")
+    best_auc, best_epoch = -1.0, -1
+    n_real = args.batch // 2
+    n_sbi = int(round((args.batch - n_real) * args.sbi_share))
+    n_dfake = args.batch - n_real - n_sbi
+    labels = torch.cat([torch.zeros(n_real), torch.ones(n_sbi + n_dfake)])
+    step = 0
+    for epoch in range(args.epochs):
+        model.train()
+        te = time.time()
+        losses = []
+        for _ in range(steps_per_epoch):
+            ri = rng.integers(0, len(real_images), n_real)
+            si = rng.integers(0, len(real_images), n_sbi)
+            fi = rng.integers(0, len(fake_images), n_dfake)
+            sbi = self_blend(to_tensor(real_images[si]), real_lms[si], rng)
+            x = torch.cat([to_tensor(real_images[ri]), sbi, to_tensor(fake_images[fi])])
+            x = call_augment(x, rng) * 2 - 1  # == uint8 / 127.5 - 1, as in the engine
+            logits = model(x.contiguous(memory_format=torch.channels_last))
+            loss = F.binary_cross_entropy_with_logits(logits, labels)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            losses.append(loss.item())
+            step += 1
+            if step % 25 == 0:
+                el = time.time() - te
+                print(f"epoch {epoch + 1} step {step}/{total} loss {np.mean(losses[-25:]):.4f} "
+                      f"({el / len(losses):.2f} s/step)", flush=True)
+        scores = predict(model, ddev.images)
+        dev_auc = auc(scores, ddev.labels)
+        rec = {"epoch": epoch + 1, "step": step, "loss": float(np.mean(losses)), "dfdc_dev_auc": dev_auc,
+               "epoch_s": round(time.time() - te, 1), "elapsed_s": round(time.time() - t0, 1)}
+        log.write(json.dumps(rec) + "\n")
+        log.flush()
+        print(json.dumps(rec), flush=True)
+        if dev_auc > best_auc:
+            best_auc, best_epoch = dev_auc, epoch + 1
+            torch.save({"state_dict": model.state_dict(), "epoch": epoch + 1, "dfdc_dev_auc": dev_auc,
+                        "args": vars(args)}, os.path.join(args.out, "checkpoint.pt"))
+    log.close()
+    print(f"best DFDC dev AUC {best_auc:.4f} at epoch {best_epoch}; training took {time.time() - t0:.0f} s", flush=True)
+    ckpt = torch.load(os.path.join(args.out, "checkpoint.pt"))
+    model = Detector()
+    model.load_state_dict(ckpt["state_dict"])
+    export(model, args.out)
+    print(f"exported TF.js model to {args.out}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
