@@ -23,7 +23,7 @@ export default defineConfig(({ mode }) => {
       emptyOutDir: true,
       target: 'chrome116',
       // The engine pages are not named in the manifest, so crxjs would copy it uncompiled (see notes).
-      rollupOptions: { input: { engine: 'src/engine/engine.html', offscreen: 'src/engine/offscreen.html' } },
+      rollupOptions: { input: { engine: 'src/engine/engine.html', offscreen: 'src/engine/offscreen.html', scan: 'src/ui/scan.html' } },
       chunkSizeWarningLimit: 4096,
     },
     worker: { format: 'es' },

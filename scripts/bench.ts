@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the foundation's figures, measured in Debian's Chromium with the built extension (dist-e2e) on the
  * local WebRTC call, for 1 and for 4 simultaneous participants:
- * - engine time per frame (the worker's time: landmarks + quality) and the landmarker call alone, median and p95;
+ * - engine time per frame (the worker's time: landmarks, quality, face-swap detector), the landmarker call alone and
+ *   the detector alone (per face), median and p95;
  * - sample-to-result latency (content script: sampled -> result back), median and p95;
  * - analysed frames per second per participant;
  * - the browser's CPU use (all its processes, in % of one core) and the engine's memory (resident size of the
@@ -78,6 +79,8 @@ interface Figures {
   seconds: number;
   engineMs: { median: number | null; p95: number | null };
   landmarkMs: { median: number | null; p95: number | null };
+  /** Face-swap detector per frame (alignment, crop, model) over frames with one face. */
+  detectorMs: { median: number | null; p95: number | null };
   latencyMs: { median: number | null; p95: number | null };
   fpsPerParticipant: number[];
   framesWithFace: number;
@@ -118,6 +121,7 @@ async function measure(page: Page, participants: number, profileDir: string, ori
     seconds: Math.round(elapsed),
     engineMs: stat(records.map((r) => r.engineMs)),
     landmarkMs: stat(records.map((r) => r.landmarkMs)),
+    detectorMs: stat(records.filter((r) => r.faces === 1).map((r) => r.detectorMs)),
     latencyMs: stat(records.map((r) => r.latencyMs)),
     fpsPerParticipant: ids.map((id) => Math.round((records.filter((r) => r.participantId === id).length / elapsed) * 10) / 10),
     framesWithFace: records.filter((r) => r.faces > 0).length,
@@ -146,10 +150,10 @@ try {
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, no GPU (Chromium --disable-gpu)`;
 console.log(`\nUnmask bench — ${new Date().toISOString()} — ${machine}\n`);
-console.log('| participants | engine ms/frame median (p95) | landmarker ms median (p95) | sample→result ms median (p95) | analysed fps per participant | frames with a face | browser CPU (% of one core) | extension process RSS (MB) |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('| participants | engine ms/frame median (p95) | landmarker ms median (p95) | detector ms per face median (p95) | sample→result ms median (p95) | analysed fps per participant | frames with a face | browser CPU (% of one core) | extension process RSS (MB) |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of results)
   console.log(
-    `| ${r.participants} | ${r.engineMs.median} (${r.engineMs.p95}) | ${r.landmarkMs.median} (${r.landmarkMs.p95}) | ${r.latencyMs.median} (${r.latencyMs.p95}) | ${r.fpsPerParticipant.join(', ')} | ${r.framesWithFace}/${r.frames} | ${r.cpuPercentOfOneCore} | ${r.extensionProcessRssMb} |`,
+    `| ${r.participants} | ${r.engineMs.median} (${r.engineMs.p95}) | ${r.landmarkMs.median} (${r.landmarkMs.p95}) | ${r.detectorMs.median} (${r.detectorMs.p95}) | ${r.latencyMs.median} (${r.latencyMs.p95}) | ${r.fpsPerParticipant.join(', ')} | ${r.framesWithFace}/${r.frames} | ${r.cpuPercentOfOneCore} | ${r.extensionProcessRssMb} |`,
   );
 console.log(`\n${JSON.stringify(results)}`);

@@ -2,6 +2,7 @@
  * Dataset tool page: fetches images from the local server, decodes them, and hands them to the tool worker.
  * Driven by `scripts/prepare-faces.ts` through `window.processImages`.
  */
+import { composeSwap } from './crude-swap';
 import type { ToolReply } from './face-tool.worker';
 
 const worker = new Worker(new URL('./face-tool.worker.ts', import.meta.url), { type: 'module' });
@@ -34,7 +35,7 @@ async function processOne(url: string): Promise<PageResult> {
       waiting.set(id, resolve);
       worker.postMessage({ id, bitmap }, [bitmap]);
     });
-    const face = reply.face ? { alignedLandmarks: reply.face.alignedLandmarks, pose: reply.face.pose, quality: reply.face.quality, pngBase64: base64(reply.face.png) } : null;
+    const face = reply.face ? { alignedLandmarks: reply.face.alignedLandmarks, landmarksPx: reply.face.landmarksPx, pose: reply.face.pose, quality: reply.face.quality, pngBase64: base64(reply.face.png) } : null;
     return { ...reply, url, face };
   } catch (error) {
     return { id: 0, url, width: 0, height: 0, faces: 0, face: null, error: String(error) };
@@ -46,4 +47,54 @@ async function processOne(url: string): Promise<PageResult> {
   for (const url of urls) out.push(await processOne(url));
   return out;
 };
+async function landmarksOf(bitmap: ImageBitmap): Promise<number[] | null> {
+  const id = nextId++;
+  const reply = await new Promise<ToolReply>((resolve) => {
+    waiting.set(id, resolve);
+    worker.postMessage({ id, bitmap }, [bitmap]);
+  });
+  return reply.face?.landmarksPx ?? null;
+}
+
+function seek(video: HTMLVideoElement, t: number): Promise<void> {
+  return new Promise((resolve) => {
+    video.addEventListener('seeked', () => resolve(), { once: true });
+    video.currentTime = t;
+  });
+}
+
+/** Frames (PNG, base64) of `targetUrl` from `start` s for `seconds` at `fps`, with the donor's face pasted in. */
+(window as unknown as { makeCrudeSwap: unknown }).makeCrudeSwap = async (targetUrl: string, donorUrl: string, start: number, seconds: number, fps: number) => {
+  const donor = await createImageBitmap(await (await fetch(donorUrl)).blob());
+  const donorLandmarks = await landmarksOf(await createImageBitmap(donor));
+  if (!donorLandmarks) throw new Error('no face in the donor image');
+  const video = document.createElement('video');
+  video.muted = true;
+  video.src = targetUrl;
+  await new Promise((resolve, reject) => {
+    video.addEventListener('loadeddata', resolve, { once: true });
+    video.addEventListener('error', reject, { once: true });
+  });
+  const canvas = document.createElement('canvas');
+  const ctx = canvas.getContext('2d')!;
+  const frames: string[] = [];
+  let swapped = 0;
+  for (let k = 0; k < seconds * fps; k++) {
+    await seek(video, start + k / fps);
+    const frame = await createImageBitmap(video);
+    const lm = await landmarksOf(await createImageBitmap(frame));
+    if (lm) {
+      composeSwap(ctx, frame, lm, donor, donorLandmarks);
+      swapped++;
+    } else {
+      canvas.width = frame.width;
+      canvas.height = frame.height;
+      ctx.drawImage(frame, 0, 0);
+    }
+    frame.close();
+    frames.push(canvas.toDataURL('image/png').slice('data:image/png;base64,'.length));
+  }
+  return { frames, swapped };
+};
+
 (window as unknown as { toolReady: boolean }).toolReady = true;

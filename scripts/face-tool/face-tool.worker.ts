@@ -17,6 +17,8 @@ export interface ToolRequest {
 export interface ToolFace {
   /** 478 x (x, y) in the aligned crop's pixels. */
   alignedLandmarks: number[];
+  /** 478 x (x, y) in the image's pixels. */
+  landmarksPx: number[];
   pose: { yawDeg: number; pitchDeg: number; rollDeg: number };
   quality: { faceSizePx: number; sharpness: number; brightness: number };
   png: ArrayBuffer;
@@ -51,11 +53,14 @@ self.onmessage = (event: MessageEvent<ToolRequest>) => {
         const t = alignmentFor(largest.landmarks, bitmap.width, bitmap.height);
         cropper.crop(bitmap, t);
         const alignedLandmarks: number[] = [];
+        const landmarksPx: number[] = [];
         for (let i = 0; i < largest.landmarkCount; i++) {
-          const p = applyAffine(t, { x: (largest.landmarks[i * 3] ?? 0) * bitmap.width, y: (largest.landmarks[i * 3 + 1] ?? 0) * bitmap.height });
+          const px = { x: (largest.landmarks[i * 3] ?? 0) * bitmap.width, y: (largest.landmarks[i * 3 + 1] ?? 0) * bitmap.height };
+          const p = applyAffine(t, px);
           alignedLandmarks.push(Math.round(p.x * 100) / 100, Math.round(p.y * 100) / 100);
+          landmarksPx.push(px.x, px.y);
         }
-        reply.face = { alignedLandmarks, pose: largest.pose, quality: largest.quality, png: await (await cropper.png()).arrayBuffer() };
+        reply.face = { alignedLandmarks, landmarksPx, pose: largest.pose, quality: largest.quality, png: await (await cropper.png()).arrayBuffer() };
       }
     } catch (error) {
       reply.error = String(error);

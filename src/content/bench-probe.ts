@@ -8,6 +8,7 @@ export interface BenchRecord {
   at: number;
   engineMs: number;
   landmarkMs: number;
+  detectorMs: number;
   latencyMs: number;
   faces: number;
 }

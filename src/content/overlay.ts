@@ -3,7 +3,7 @@
  * (not inside the meeting's layout, so the site's CSS and re-renders cannot move or break it), inside a closed shadow
  * root (the page cannot read or restyle it), and ignores the pointer (the meeting's buttons stay clickable).
  */
-import type { ParticipantState, ParticipantSummary } from '../shared/types';
+import type { ParticipantState, ParticipantSummary, RiskVerdict } from '../shared/types';
 
 const STATE_LABEL: Record<ParticipantState, string> = {
   starting: 'Starting',
@@ -23,6 +23,20 @@ const STATE_COLOR: Record<ParticipantState, string> = {
   'engine-error': '#b3261e',
 };
 
+const VERDICT_LABEL: Record<RiskVerdict, string> = {
+  insufficient: 'Not enough evidence',
+  genuine: 'Looks genuine',
+  suspicious: 'Suspicious',
+  deepfake: 'Likely deepfake',
+};
+
+const VERDICT_COLOR: Record<RiskVerdict, string> = {
+  insufficient: '#5f6368',
+  genuine: '#188038',
+  suspicious: '#e37400',
+  deepfake: '#d93025',
+};
+
 const STYLE = `
 :host { all: initial; }
 .badge { position: absolute; left: 8px; top: 8px; max-width: calc(100% - 16px); display: flex; gap: 6px; align-items: center;
@@ -32,6 +46,8 @@ const STYLE = `
 .name { opacity: .8; overflow: hidden; text-overflow: ellipsis; }
 .state { font-weight: 600; }
 .quality { opacity: .8; }
+.badge.deepfake { background: rgba(165,14,14,.92); }
+.badge.suspicious { background: rgba(120,66,0,.9); }
 `;
 
 export class ParticipantOverlay {
@@ -88,15 +104,36 @@ export class ParticipantOverlay {
   }
 
   update(summary: ParticipantSummary): void {
-    this.dot.style.background = STATE_COLOR[summary.state];
+    // While a face is tracked the badge says the verdict; otherwise what stands in the way (no face, paused...).
+    const tracked = summary.state === 'face-tracked';
+    const { risk } = summary;
+    if (tracked && !summary.verdictsAvailable) {
+      // No released face-swap model: say what is known, the face and its quality; no verdict.
+      const face = summary.faces[0];
+      const faces = summary.faces.length;
+      this.dot.style.background = STATE_COLOR['face-tracked'];
+      this.badge.className = 'badge';
+      this.name.textContent = summary.label;
+      this.state.textContent = STATE_LABEL['face-tracked'];
+      this.quality.textContent = !face ? '' : faces > 1 ? `· ${faces} faces` : `· ${face.grade} quality, ${Math.round(face.quality.faceSizePx)} px`;
+      this.badge.title = summary.detail;
+      this.badge.setAttribute('aria-label', `Unmask: ${summary.label}: face tracked. ${summary.detail}`);
+      this.position();
+      return;
+    }
+    const headline = tracked ? VERDICT_LABEL[risk.verdict] : STATE_LABEL[summary.state];
+    this.dot.style.background = tracked ? VERDICT_COLOR[risk.verdict] : STATE_COLOR[summary.state];
+    this.badge.className = `badge ${tracked ? risk.verdict : ''}`;
     this.name.textContent = summary.label;
-    this.state.textContent = STATE_LABEL[summary.state];
-    const face = summary.faces[0];
+    this.state.textContent = headline;
     const faces = summary.faces.length;
-    this.quality.textContent =
-      summary.state !== 'face-tracked' || !face ? '' : faces > 1 ? `· ${faces} faces` : `· ${face.grade} quality, ${Math.round(face.quality.faceSizePx)} px`;
+    this.quality.textContent = !tracked
+      ? ''
+      : risk.verdict === 'insufficient'
+        ? `· ${risk.reason ?? ''}`
+        : `· ${risk.score === null ? '' : `${Math.round(risk.score * 100)}%`}${faces > 1 ? ` · ${faces} faces` : ''}`;
     this.badge.title = summary.detail;
-    this.badge.setAttribute('aria-label', `Unmask: ${summary.label}: ${STATE_LABEL[summary.state]}. ${summary.detail}`);
+    this.badge.setAttribute('aria-label', `Unmask: ${summary.label}: ${headline}. ${summary.detail}`);
     this.position();
   }
 

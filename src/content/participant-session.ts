@@ -129,7 +129,7 @@ export class ParticipantSession {
       const widest = Math.max(0, ...reply.result.faces.map((f) => f.box.width));
       this.faceWidthFraction = widest > 0 ? widest : null;
       if (__UNMASK_E2E__ && latency !== null)
-        recordBench({ participantId: this.id, at: performance.now(), engineMs: reply.result.engineMs, landmarkMs: reply.result.landmarkMs, latencyMs: latency, faces: reply.result.faces.length });
+        recordBench({ participantId: this.id, at: performance.now(), engineMs: reply.result.engineMs, landmarkMs: reply.result.landmarkMs, detectorMs: reply.result.detectorMs, latencyMs: latency, faces: reply.result.faces.length });
     }
     else this.status.onFrameError(reply.message);
     this.refresh();

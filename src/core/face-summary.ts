@@ -57,5 +57,6 @@ export function summariseFace(face: FaceObservation): FaceSummary {
     quality: face.quality,
     grade,
     gradeReasons: reasons,
+    swapScore: face.swapScore,
   };
 }

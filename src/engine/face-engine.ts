@@ -8,12 +8,15 @@
  * 4 participants. Per-participant face tracks are kept here, by overlap, instead.
  */
 import { FaceLandmarker, FilesetResolver, type FaceLandmarkerResult } from '@mediapipe/tasks-vision';
+import { alignmentFor } from '../core/face-align';
 import { FaceTracker } from '../core/face-tracks';
 import { landmarkBounds } from '../core/face-summary';
 import { headPoseFromMatrix, isRowMajorAffine } from '../core/head-pose';
 import { lumaStats } from '../core/quality';
 import type { FrameRequest } from '../shared/messages';
 import type { FaceObservation, FrameResult } from '../shared/types';
+import { AlignedFaceCropper } from './face-crop';
+import { SwapDetector } from './swap-detector';
 
 export const ENGINE_ASSETS = 'engine-assets';
 export const MAX_FACES_PER_TILE = 4;
@@ -25,10 +28,21 @@ export class FaceEngine {
   private readonly crop = new OffscreenCanvas(QUALITY_CROP, QUALITY_CROP);
   private readonly cropContext = this.crop.getContext('2d', { willReadFrequently: true });
 
-  private constructor(private readonly landmarker: FaceLandmarker) {}
+  private readonly cropper = new AlignedFaceCropper();
 
-  /** Loads the wasm and model from the extension's own files; nothing is fetched from anywhere else. */
+  private constructor(
+    private readonly landmarker: FaceLandmarker,
+    /** null when the face-swap model could not load: the engine still tracks faces, and says so. */
+    readonly detector: SwapDetector | null,
+    readonly detectorError: string | null,
+  ) {}
+
+  /** Loads the wasm and models from the extension's own files; nothing is fetched from anywhere else. */
   static async load(assetsBase: string): Promise<FaceEngine> {
+    const detector = SwapDetector.load(assetsBase).then(
+      (d) => ({ d, error: null }),
+      (error: unknown) => ({ d: null, error: `face-swap model unavailable: ${String(error)}` }),
+    );
     const fileset = await FilesetResolver.forVisionTasks(assetsBase, true);
     const response = await fetch(`${assetsBase}/face_landmarker.task`);
     if (!response.ok) throw new Error(`face model missing from the extension (${response.status})`);
@@ -41,7 +55,8 @@ export class FaceEngine {
       minFaceDetectionConfidence: 0.5,
       minFacePresenceConfidence: 0.5,
     });
-    return new FaceEngine(landmarker);
+    const { d, error } = await detector;
+    return new FaceEngine(landmarker, d, error);
   }
 
   forget(trackKey: string): void {
@@ -71,12 +86,16 @@ export class FaceEngine {
     const result = this.landmarker.detect(bitmap);
     const landmarkMs = performance.now() - start;
     const faces = this.observe(result, bitmap, frame, tracker);
+    const detectorStart = performance.now();
+    for (const face of faces) face.swapScore = this.swapScore(bitmap, face);
+    const now = performance.now();
     return {
       participantId: frame.participantId,
       frameId: frame.frameId,
       sampledAt: frame.sampledAt,
-      engineMs: performance.now() - start,
+      engineMs: now - start,
       landmarkMs,
+      detectorMs: now - detectorStart,
       frameWidth: bitmap.width,
       frameHeight: bitmap.height,
       faces,
@@ -108,7 +127,15 @@ export class FaceEngine {
         faceSizePx: Math.max(f.box.width * bitmap.width, f.box.height * bitmap.height) * scale,
         ...this.cropStats(bitmap, f.box),
       },
+      swapScore: null,
     }));
+  }
+
+  /** The detector's probability for one face: aligned crop of the frame, then the model. */
+  private swapScore(bitmap: ImageBitmap, face: FaceObservation): number | null {
+    if (!this.detector) return null;
+    const crop = this.cropper.crop(bitmap, alignmentFor(face.landmarks, bitmap.width, bitmap.height));
+    return this.detector.score(crop.data);
   }
 
   private cropStats(bitmap: ImageBitmap, box: FaceObservation['box']): { sharpness: number; brightness: number } {

@@ -17,7 +17,17 @@ const loadStart = performance.now();
 post(null, { type: 'status', status: { kind: 'loading' } });
 const engineReady = FaceEngine.load(new URL(`/${ENGINE_ASSETS}`, self.location.origin).href).then(
   (engine) => {
-    post(null, { type: 'status', status: { kind: 'ready', loadMs: Math.round(performance.now() - loadStart), backend: 'mediapipe-wasm-cpu' } });
+    post(null, {
+      type: 'status',
+      status: {
+        kind: 'ready',
+        loadMs: Math.round(performance.now() - loadStart),
+        backend: engine.detector ? `landmarks: MediaPipe wasm; detector: TF.js ${engine.detector.backend}` : 'landmarks: MediaPipe wasm',
+        detector: engine.detector ? engine.detector.backend : null,
+        verdicts: engine.detector?.release.liveVerdicts ?? false,
+      },
+    });
+    if (engine.detectorError) console.warn(`Unmask: ${engine.detectorError}`);
     return engine;
   },
   (error: unknown) => {

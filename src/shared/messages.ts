@@ -180,8 +180,17 @@ export function isEngineReply(v: unknown): v is EngineReply {
 // validation of runtime requests to the background
 
 const PARTICIPANT_STATES = ['starting', 'analysing', 'no-face', 'face-tracked', 'paused', 'engine-error'] as const;
+const RISK_VERDICTS = ['insufficient', 'genuine', 'suspicious', 'deepfake'] as const;
+const isRisk = (v: unknown): boolean =>
+  isRecord(v) &&
+  isOneOf(RISK_VERDICTS)(v.verdict) &&
+  (v.score === null || (isFiniteNumber(v.score) && v.score >= 0 && v.score <= 1)) &&
+  isFiniteNumber(v.since) &&
+  (v.reason === null || isBoundedString(300)(v.reason));
+
 const isParticipantSummary: Guard<ParticipantSummary> = (v): v is ParticipantSummary =>
   isRecord(v) &&
+  isRisk(v.risk) &&
   isId(v.id) &&
   isBoundedString(200)(v.label) &&
   isOneOf(PARTICIPANT_STATES)(v.state) &&

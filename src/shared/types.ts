@@ -47,6 +47,8 @@ export interface FaceObservation {
   landmarks: Float32Array;
   pose: HeadPose;
   quality: FaceQuality;
+  /** The face-swap detector's probability for this face in this frame; null when it did not run (no model). */
+  swapScore: number | null;
 }
 
 /** The engine's answer for one sampled frame of one participant. */
@@ -59,6 +61,8 @@ export interface FrameResult {
   engineMs: number;
   /** Of which the FaceLandmarker call alone (detection or tracking, and the 478-point mesh). */
   landmarkMs: number;
+  /** Of which the face-swap detector (alignment, crop and model) for all faces of the frame. */
+  detectorMs: number;
   /** Size of the bitmap the engine saw. */
   frameWidth: number;
   frameHeight: number;
@@ -90,6 +94,21 @@ export interface FaceSummary {
   grade: QualityGrade;
   /** Reasons the grade is not 'good' (e.g. "face is small (54 px)"). */
   gradeReasons: string[];
+  /** The detector's probability for this face in the latest frame (null: it did not run). */
+  swapScore: number | null;
+}
+
+export type RiskVerdict = 'insufficient' | 'genuine' | 'suspicious' | 'deepfake';
+
+/** The participant's face-swap risk over time (the riskiest of its faces), from `core/risk-fusion`. */
+export interface RiskSummary {
+  verdict: RiskVerdict;
+  /** Smoothed probability that the face is swapped, 0..1; null without usable evidence. */
+  score: number | null;
+  /** When the verdict began (ms since the epoch). */
+  since: number;
+  /** For "insufficient": why, in words. */
+  reason: string | null;
 }
 
 export interface ParticipantSummary {
@@ -99,6 +118,9 @@ export interface ParticipantSummary {
   /** Human-readable line explaining the state. */
   detail: string;
   faces: FaceSummary[];
+  risk: RiskSummary;
+  /** False while the engine's model is not released for live verdicts: then `risk` says so and shows no score. */
+  verdictsAvailable: boolean;
   /** Frames analysed per second over the last few seconds. */
   analysedFps: number;
   /** Median engine milliseconds per frame over the last few seconds. */
@@ -112,7 +134,15 @@ export interface ParticipantSummary {
 export type EngineStatus =
   | { kind: 'idle' }
   | { kind: 'loading' }
-  | { kind: 'ready'; loadMs: number; backend: string }
+  | {
+      kind: 'ready';
+      loadMs: number;
+      backend: string;
+      /** The detector's backend; null: the face-swap model could not load (tracking only). */
+      detector: string | null;
+      /** Whether the shipped model is released for verdicts in live calls (models/face-swap/release.json). */
+      verdicts: boolean;
+    }
   | { kind: 'crashed'; message: string; restarts: number }
   | { kind: 'failed'; message: string };
 

@@ -22,6 +22,13 @@ const STATE_TEXT: Record<ParticipantSummary['state'], string> = {
   'engine-error': 'Engine error',
 };
 
+const VERDICT_TEXT: Record<ParticipantSummary['risk']['verdict'], string> = {
+  insufficient: 'Not enough evidence',
+  genuine: 'Looks genuine',
+  suspicious: 'Suspicious',
+  deepfake: 'Likely deepfake',
+};
+
 async function currentTabId(): Promise<number | null> {
   // Tests open the popup as a page with ?tab=ID; in a real popup it is the active tab.
   const fromQuery = Number(new URLSearchParams(location.search).get('tab'));
@@ -43,8 +50,11 @@ function renderParticipants(state: TabState | null): void {
       name.textContent = p.label;
       const stateEl = document.createElement('span');
       stateEl.className = 'state';
+      const tracked = p.state === 'face-tracked' && p.verdictsAvailable;
       stateEl.dataset.state = p.state;
-      stateEl.textContent = STATE_TEXT[p.state];
+      stateEl.dataset.verdict = tracked ? p.risk.verdict : '';
+      stateEl.textContent = tracked ? VERDICT_TEXT[p.risk.verdict] : STATE_TEXT[p.state];
+      li.dataset.verdict = tracked ? p.risk.verdict : '';
       const detail = document.createElement('div');
       detail.className = 'detail';
       detail.textContent = p.detail;
@@ -52,7 +62,7 @@ function renderParticipants(state: TabState | null): void {
       figures.className = 'figures';
       const face = p.faces[0];
       const pose = face ? `head yaw ${face.pose.yawDeg.toFixed(0)}°, pitch ${face.pose.pitchDeg.toFixed(0)}°, roll ${face.pose.rollDeg.toFixed(0)}° · ` : '';
-      const since = new Date(p.since).toLocaleTimeString();
+      const since = new Date(tracked && p.risk.verdict !== 'insufficient' ? p.risk.since : p.since).toLocaleTimeString();
       figures.textContent = `${pose}${p.analysedFps.toFixed(1)} frames/s analysed · since ${since}`;
       li.append(name, stateEl, detail, figures);
       return li;

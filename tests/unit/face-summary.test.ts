@@ -41,6 +41,7 @@ function observation(overrides: Partial<FaceObservation> = {}): FaceObservation 
     landmarks: syntheticLandmarks(),
     pose: { yawDeg: 4, pitchDeg: -2, rollDeg: 1 },
     quality: { faceSizePx: 240, sharpness: 55, brightness: 130 },
+    swapScore: null,
     ...overrides,
   };
 }

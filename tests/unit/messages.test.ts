@@ -30,6 +30,8 @@ function participant(overrides: Partial<ParticipantSummary> = {}): ParticipantSu
     state: 'face-tracked',
     detail: 'Face tracked (220 px, good quality).',
     faces: [],
+    risk: { verdict: 'genuine', score: 0.04, since: 1000, reason: null },
+    verdictsAvailable: true,
     analysedFps: 4.8,
     engineMsMedian: 12,
     latencyMsMedian: 40,
@@ -43,7 +45,7 @@ function participant(overrides: Partial<ParticipantSummary> = {}): ParticipantSu
 function valid(type: BackgroundMessageType): BackgroundRequest {
   switch (type) {
     case 'tab/participants':
-      return { type, engine: { kind: 'ready', loadMs: 800, backend: 'GPU' }, participants: [participant()] };
+      return { type, engine: { kind: 'ready', loadMs: 800, backend: 'GPU', detector: 'wasm', verdicts: true }, participants: [participant()] };
     case 'engine/issue-token':
     case 'engine/ensure-offscreen':
       return { type };

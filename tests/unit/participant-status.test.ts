@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { NO_FACE_AFTER_FRAMES, ParticipantStatus } from '../../src/core/participant-status';
 import type { EngineStatus, FaceObservation, FaceQuality, FrameResult, ParticipantSummary } from '../../src/shared/types';
 
-const READY: EngineStatus = { kind: 'ready', loadMs: 900, backend: 'GPU' };
+const READY: EngineStatus = { kind: 'ready', loadMs: 900, backend: 'GPU', detector: 'wasm', verdicts: true };
 const LOADING: EngineStatus = { kind: 'loading' };
 
-function face(trackId = 1, quality: FaceQuality = { faceSizePx: 220, sharpness: 60, brightness: 120 }): FaceObservation {
+function face(trackId = 1, quality: FaceQuality = { faceSizePx: 220, sharpness: 60, brightness: 120 }, swapScore: number | null = null): FaceObservation {
   const landmarks = new Float32Array(478 * 3);
   for (let i = 0; i < 478; i++) {
     landmarks[i * 3] = 0.3 + (i % 20) * 0.01;
@@ -18,19 +18,22 @@ function face(trackId = 1, quality: FaceQuality = { faceSizePx: 220, sharpness: 
     landmarks,
     pose: { yawDeg: 0, pitchDeg: 0, rollDeg: 0 },
     quality,
+    swapScore,
   };
 }
 
 let frameId = 0;
 function result(faces: FaceObservation[], engineMs = 12): FrameResult {
-  return { participantId: 'p1', frameId: frameId++, sampledAt: 0, engineMs, landmarkMs: engineMs - 2, frameWidth: 640, frameHeight: 360, faces };
+  return { participantId: 'p1', frameId: frameId++, sampledAt: 0, engineMs, landmarkMs: engineMs - 2, detectorMs: 1, frameWidth: 640, frameHeight: 360, faces };
 }
 
 /** No risk verdict may be invented: no score, no percentage, no "fake"/"real" claim. */
+/** Without detector scores, no risk verdict may be invented: no score, no percentage, no "fake"/"genuine" claim. */
 function expectNoVerdict(s: ParticipantSummary): void {
-  expect(s.detail).not.toMatch(/%|\brisk\b|\bscore\b|\bfake\b|\bgenuine\b|\bsuspicious\b|\bprobab/i);
-  expect(Object.keys(s)).not.toContain('risk');
-  expect(Object.keys(s)).not.toContain('score');
+  expect(s.detail).not.toMatch(/%|\bscore\b|\bfake\b|\bgenuine\b|\bsuspicious\b|\bprobab/i);
+  expect(s.risk.verdict).toBe('insufficient');
+  expect(s.risk.score).toBeNull();
+  expect(s.risk.reason).toBeTruthy();
 }
 
 describe('ParticipantStatus', () => {
@@ -58,7 +61,7 @@ describe('ParticipantStatus', () => {
     p.onResult(result([face(7)]), 40, 200);
     const s = p.summary(READY, 200);
     expect(s.state).toBe('face-tracked');
-    expect(s.detail).toBe('Face tracked (220 px, good quality). Face-swap check not available in this version.');
+    expect(s.detail).toBe('Not enough evidence yet: the face-swap model is not available. Face tracked (220 px, good quality).');
     expect(s.faces).toHaveLength(1);
     expect(s.faces[0]?.trackId).toBe(7);
     expect(s.faces[0]?.grade).toBe('good');
@@ -74,8 +77,8 @@ describe('ParticipantStatus', () => {
     const s = p.summary(READY, 100);
     expect(s.state).toBe('face-tracked');
     expect(s.detail).toBe(
-      '2 faces tracked (90 px, fair quality: face is small (90 px), face is soft; 40 px, poor quality: face is too small (40 px)). ' +
-        'Face-swap check not available in this version.',
+      'Not enough evidence yet: the face-swap model is not available. ' +
+        '2 faces tracked (90 px, fair quality: face is small (90 px), face is soft; 40 px, poor quality: face is too small (40 px)).',
     );
     expectNoVerdict(s);
   });
@@ -212,5 +215,71 @@ describe('ParticipantStatus', () => {
     expectNoVerdict(p.summary(READY, 10));
     p.setPaused(true);
     expectNoVerdict(p.summary(READY, 20));
+  });
+});
+
+describe('ParticipantStatus risk', () => {
+  const GOOD: FaceQuality = { faceSizePx: 220, sharpness: 60, brightness: 120 };
+  /** Feeds `seconds` of results at 5 fps starting at `fromMs`; `faces` builds each frame's faces. */
+  function run(p: ParticipantStatus, fromMs: number, seconds: number, faces: () => FaceObservation[]): number {
+    let t = fromMs;
+    for (; t < fromMs + seconds * 1000; t += 200) p.onResult(result(faces()), 30, t);
+    return t;
+  }
+
+  it('says "not enough evidence" with the reason when the detector does not run', () => {
+    const p = new ParticipantStatus('p1', 'Alice', 0);
+    run(p, 0, 5, () => [face(1, GOOD, null)]);
+    const s = p.summary(READY, 5000);
+    expect(s.risk).toMatchObject({ verdict: 'insufficient', score: null, reason: 'the face-swap model is not available' });
+    expect(s.detail).toMatch(/Not enough evidence yet: the face-swap model is not available/);
+  });
+
+  it('turns "likely deepfake" on consistently high scores, and says what to do', () => {
+    const p = new ParticipantStatus('p1', 'Alice', 0);
+    const end = run(p, 0, 6, () => [face(1, GOOD, 0.97)]);
+    const s = p.summary(READY, end);
+    expect(s.risk.verdict).toBe('deepfake');
+    expect(s.risk.score).toBeGreaterThan(0.9);
+    expect(s.detail).toMatch(/^Likely deepfake \(9\d%\): do not act on requests/);
+  });
+
+  it('says "looks genuine" on low scores, after enough evidence only', () => {
+    const p = new ParticipantStatus('p1', 'Alice', 0);
+    run(p, 0, 1, () => [face(1, GOOD, 0.03)]);
+    expect(p.summary(READY, 1000).risk.verdict).toBe('insufficient');
+    const end = run(p, 1000, 4, () => [face(1, GOOD, 0.03)]);
+    const s = p.summary(READY, end);
+    expect(s.risk.verdict).toBe('genuine');
+    expect(s.detail).toMatch(/^Looks genuine \(3%\)\./);
+  });
+
+  it('reports the riskiest of two faces in one tile', () => {
+    const p = new ParticipantStatus('p1', 'Two people', 0);
+    const end = run(p, 0, 6, () => [face(1, GOOD, 0.02), face(2, GOOD, 0.96)]);
+    expect(p.summary(READY, end).risk.verdict).toBe('deepfake');
+  });
+
+  it('does not count a too-small face as evidence, and says so', () => {
+    const p = new ParticipantStatus('p1', 'Alice', 0);
+    const end = run(p, 0, 6, () => [face(1, { ...GOOD, faceSizePx: 40 }, 0.97)]);
+    const s = p.summary(READY, end);
+    expect(s.risk.verdict).toBe('insufficient');
+    expect(s.risk.reason).toBe('face too small (40 px)');
+  });
+});
+
+describe('ParticipantStatus without a released model', () => {
+  it('gives no verdict and no score in a call, and says the check is in development', () => {
+    const unreleased: EngineStatus = { kind: 'ready', loadMs: 900, backend: 'GPU', detector: 'wasm', verdicts: false };
+    const p = new ParticipantStatus('p1', 'Alice', 0);
+    for (let t = 0; t < 6000; t += 200) p.onResult(result([face(1, { faceSizePx: 220, sharpness: 60, brightness: 120 }, 0.97)]), 30, t);
+    const s = p.summary(unreleased, 6000);
+    expect(s.verdictsAvailable).toBe(false);
+    expect(s.risk).toMatchObject({ verdict: 'insufficient', score: null, reason: 'the face-swap check is not released yet' });
+    expect(s.detail).toBe('Face tracked (220 px, good quality). The face-swap check is still in development: no verdict is given.');
+    expect(s.detail).not.toMatch(/%|deepfake|genuine|suspicious/i);
+    // The same frames with a released model do give the verdict.
+    expect(p.summary(READY, 6000).risk.verdict).toBe('deepfake');
   });
 });

@@ -9,6 +9,8 @@ function participant(id: string, state: ParticipantState): ParticipantSummary {
     state,
     detail: '',
     faces: [],
+    risk: { verdict: 'insufficient', score: null, since: 0, reason: 'not enough time yet' },
+    verdictsAvailable: true,
     analysedFps: 5,
     engineMsMedian: 10,
     latencyMsMedian: 30,
@@ -17,7 +19,7 @@ function participant(id: string, state: ParticipantState): ParticipantSummary {
   };
 }
 
-function tab(participants: ParticipantSummary[], engine: EngineStatus = { kind: 'ready', loadMs: 500, backend: 'GPU' }, enabled = true): TabState {
+function tab(participants: ParticipantSummary[], engine: EngineStatus = { kind: 'ready', loadMs: 500, backend: 'GPU', detector: 'wasm', verdicts: true }, enabled = true): TabState {
   return { tabId: 1, url: 'https://meet.google.com/abc-defg-hij', enabled, engine, participants, updatedAt: 0 };
 }
 
@@ -43,10 +45,10 @@ describe('badgeFor', () => {
     expect(b.title).toBe('Unmask: 1 participant(s), 0 with a tracked face');
   });
 
-  it('shows "!" in red with the message when the engine failed', () => {
+  it('shows "!" in grey (not the deepfake red) with the message when the engine failed', () => {
     expect(badgeFor(tab([participant('a', 'engine-error')], { kind: 'failed', message: 'WebGL unavailable' }))).toEqual({
       text: '!',
-      color: '#b3261e',
+      color: '#5f6368',
       title: 'Unmask: analysis engine failed (WebGL unavailable)',
     });
   });
@@ -63,5 +65,25 @@ describe('badgeFor', () => {
       expect(b.title).not.toMatch(/risk|fake|%|score/i);
       expect(b.color).toBe('#1a73e8');
     }
+  });
+});
+
+describe('badgeFor with verdicts', () => {
+  const withVerdict = (id: string, verdict: ParticipantSummary['risk']['verdict']): ParticipantSummary => ({
+    ...participant(id, 'face-tracked'),
+    risk: { verdict, score: verdict === 'deepfake' ? 0.93 : verdict === 'suspicious' ? 0.6 : 0.05, since: 0, reason: null },
+  });
+
+  it('shows a red "!" naming who is likely a deepfake, before anything else', () => {
+    const b = badgeFor(tab([withVerdict('Ann', 'genuine'), withVerdict('Boss', 'deepfake'), withVerdict('Cy', 'suspicious')]));
+    expect(b).toEqual({ text: '!', color: '#d93025', title: 'Unmask: likely deepfake: Boss' });
+  });
+
+  it('shows an amber "?" for a suspicious face', () => {
+    expect(badgeFor(tab([withVerdict('Ann', 'genuine'), withVerdict('Cy', 'suspicious')]))).toMatchObject({ text: '?', color: '#e37400' });
+  });
+
+  it('counts tracked faces when everyone looks genuine', () => {
+    expect(badgeFor(tab([withVerdict('Ann', 'genuine'), withVerdict('Bo', 'genuine')])).text).toBe('2');
   });
 });

@@ -56,14 +56,28 @@ function blackStream() {
   return canvas.captureStream(10);
 }
 
+/** A participant whose camera is a video file (looped): played, captured, then sent over WebRTC like a camera. */
+async function clipStream(url) {
+  const source = document.createElement('video');
+  source.muted = true;
+  source.loop = true;
+  source.playsInline = true;
+  source.src = url;
+  source.style.cssText = 'position:fixed;left:-9999px;width:320px;height:240px';
+  document.body.append(source);
+  await source.play();
+  return source.captureStream();
+}
+
 /**
  * Adds a remote participant. `where`: 'grid' (a plain tile), 'shadow' (the video inside an open shadow root),
  * 'iframe' (inside a same-origin iframe), 'pair' (two faces in one tile), 'black' (camera shows nothing), 'tiny'
- * (a thumbnail too small to hold a face worth analysing).
+ * (a thumbnail too small to hold a face worth analysing), or 'clip:URL' (the camera plays that video file).
  */
 async function addParticipant(name, where = 'grid') {
   const id = `remote-${nextId++}`;
-  const link = await loopThroughPeers(where === 'pair' ? pairStream() : where === 'black' ? blackStream() : camera);
+  const stream = where === 'pair' ? pairStream() : where === 'black' ? blackStream() : where.startsWith('clip:') ? await clipStream(where.slice(5)) : camera;
+  const link = await loopThroughPeers(stream);
   const tile = document.createElement('div');
   tile.className = 'tile';
   tile.id = id;

@@ -17,8 +17,11 @@ export interface ExtensionBrowser {
   close(): Promise<void>;
 }
 
-/** Launches Debian's Chromium headless with the built extension and a fake camera playing `clip` (flags: shared notes). */
-export async function launchWithExtension(clip: string, extensionDir = E2E_DIST): Promise<ExtensionBrowser> {
+/**
+ * Launches Debian's Chromium headless with the built extension and, if `clip` is given, a fake camera playing it
+ * (flags: shared notes).
+ */
+export async function launchWithExtension(clip: string | null, extensionDir = E2E_DIST): Promise<ExtensionBrowser> {
   if (!existsSync(join(extensionDir, 'manifest.json'))) throw new Error(`${extensionDir} has no build: run \`npm run build:e2e\` first`);
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium)`);
   const userDataDir = mkdtempSync(join(tmpdir(), 'unmask-profile-'));
@@ -49,9 +52,7 @@ export async function launchWithExtension(clip: string, extensionDir = E2E_DIST)
       '--disable-breakpad',
       '--no-default-browser-check',
       '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-video-capture=${clip}`,
+      ...(clip ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${clip}`] : []),
       '--allow-loopback-in-peer-connection',
       '--autoplay-policy=no-user-gesture-required',
       // Every request of every process (pages, extension, workers) goes to this log; the test reads it at the end.

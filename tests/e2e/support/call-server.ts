@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 
 const pageDir = resolve(dirname(fileURLToPath(import.meta.url)), '../call-page');
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
+/** Clips made at test time (`.cache/`), served under /clips/ for participants whose camera is a file. */
+const clipDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../.cache');
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.mp4': 'video/mp4' };
 
 /** The strict policy a careful meeting site might send: no inline script, no frames, nothing from elsewhere. */
 export const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self' blob:; frame-src 'none'; child-src 'none'; worker-src 'none'; connect-src 'self'; object-src 'none'; base-uri 'none'";
@@ -17,12 +19,13 @@ export async function startCallServer(): Promise<{ origin: string; close: () => 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const strict = url.pathname.startsWith('/strict/');
-    const name = url.pathname.replace(/^\/(strict\/)?/, '') || 'index.html';
-    if (!/^[\w.-]+$/.test(name)) {
+    const clip = url.pathname.startsWith('/clips/');
+    const name = url.pathname.replace(/^\/(strict\/|clips\/)?/, '') || 'index.html';
+    if (!/^[\w.-]+$/.test(name) || (clip && extname(name) !== '.mp4')) {
       res.writeHead(404).end();
       return;
     }
-    readFile(resolve(pageDir, name)).then(
+    readFile(resolve(clip ? clipDir : pageDir, name)).then(
       (body) => {
         const headers: Record<string, string> = { 'content-type': TYPES[extname(name)] ?? 'application/octet-stream', 'cache-control': 'no-store' };
         if (strict) headers['content-security-policy'] = STRICT_CSP;
