@@ -16,7 +16,8 @@ describe('sampleTimes', () => {
 describe('imageVerdict', () => {
   it('applies the fusion thresholds to the single score', () => {
     expect(imageVerdict(0.95, GOOD).verdict).toBe('deepfake');
-    expect(imageVerdict(0.6, GOOD).verdict).toBe('suspicious');
+    expect(imageVerdict(0.6, GOOD).verdict).toBe('genuine');
+    expect(imageVerdict(0.8, GOOD).verdict).toBe('suspicious');
     expect(imageVerdict(0.1, GOOD).verdict).toBe('genuine');
   });
 

@@ -42,23 +42,32 @@ describe('RiskFusion', () => {
 
   it('does not flicker when the score hovers around a threshold (hysteresis and dwell)', () => {
     const f = new RiskFusion(0);
-    feed(f, 0, 5, 5, () => 0.9); // deepfake
-    // Hover between the deepfake exit (0.7) and enter (0.8): stays "deepfake".
-    const hover = feed(f, 5, 10, 5, (t) => (Math.round(t * 5) % 2 === 0 ? 0.82 : 0.72));
+    feed(f, 0, 5, 5, () => 0.97); // deepfake
+    // Hover between the deepfake exit and enter thresholds: stays "deepfake".
+    const { enter, exit } = DEFAULT_FUSION.deepfake;
+    const hover = feed(f, 5, 10, 5, (t) => (Math.round(t * 5) % 2 === 0 ? enter - 0.005 : exit + 0.005));
     expect(new Set(hover.map((s) => s.verdict))).toEqual(new Set(['deepfake']));
     // One low frame among high ones changes nothing either.
-    const blip = feed(f, 15, 3, 5, (t) => (Math.abs(t - 16) < 0.1 ? 0.0 : 0.9));
+    const blip = feed(f, 15, 3, 5, (t) => (Math.abs(t - 16) < 0.1 ? 0.0 : 0.97));
     expect(blip.every((s) => s.verdict === 'deepfake')).toBe(true);
   });
 
   it('comes down through "suspicious" to "genuine" when the score falls, each after the dwell', () => {
     const f = new RiskFusion(0);
-    feed(f, 0, 5, 5, () => 0.95);
-    const down = feed(f, 5, 15, 5, () => 0.02);
+    feed(f, 0, 5, 5, () => 0.97);
+    const middle = (DEFAULT_FUSION.suspicious.enter + DEFAULT_FUSION.deepfake.exit) / 2; // inside the suspicious band
+    const down = [...feed(f, 5, 6, 5, () => middle), ...feed(f, 11, 6, 5, () => 0.02)];
     const verdicts = down.map((s) => s.verdict).filter((v, i, a) => v !== a[i - 1]);
     expect(verdicts).toEqual(['deepfake', 'suspicious', 'genuine']);
     const last = down.at(-1)!;
-    expect(last.since).toBeGreaterThan(5);
+    expect(last.since).toBeGreaterThan(11);
+  });
+
+  it('does not dwell in "suspicious" on the way down when the score falls straight through it', () => {
+    const f = new RiskFusion(0);
+    feed(f, 0, 5, 5, () => 0.97);
+    const verdicts = feed(f, 5, 10, 5, () => 0.02).map((s) => s.verdict).filter((v, i, a) => v !== a[i - 1]);
+    expect(verdicts).toEqual(['deepfake', 'genuine']);
   });
 
   it('keeps "since" at the start of the current verdict', () => {
