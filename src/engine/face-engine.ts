@@ -87,7 +87,7 @@ export class FaceEngine {
     const landmarkMs = performance.now() - start;
     const faces = this.observe(result, bitmap, frame, tracker);
     const detectorStart = performance.now();
-    for (const face of faces) face.swapScore = this.swapScore(bitmap, face);
+    if (frame.scoreFaces) for (const face of faces) face.swapScore = this.swapScore(bitmap, face);
     const now = performance.now();
     return {
       participantId: frame.participantId,

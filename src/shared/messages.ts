@@ -95,6 +95,8 @@ export interface FrameRequest {
   /** Size of the source video, so face sizes are reported in the participant's real pixels. */
   sourceWidth: number;
   sourceHeight: number;
+  /** Run the face-swap detector on the faces (false: landmarks, pose and quality only). */
+  scoreFaces: boolean;
 }
 
 export type EngineRequest = FrameRequest | { type: 'forget'; participantId: string };
@@ -154,7 +156,8 @@ export function isEngineRequest(v: unknown): v is EngineRequest {
     typeof ImageBitmap !== 'undefined' &&
     v.bitmap instanceof ImageBitmap &&
     isNonNegativeInt(v.sourceWidth) &&
-    isNonNegativeInt(v.sourceHeight)
+    isNonNegativeInt(v.sourceHeight) &&
+    isBoolean(v.scoreFaces)
   );
 }
 

@@ -61,7 +61,7 @@ class LocalEngine {
     const frameId = this.nextFrame++;
     return new Promise((resolve, reject) => {
       this.pending.set(frameId, { resolve, reject });
-      this.port.postMessage({ type: 'frame', participantId: 'file', frameId, sampledAt: 0, bitmap, sourceWidth, sourceHeight }, [bitmap]);
+      this.port.postMessage({ type: 'frame', participantId: 'file', frameId, sampledAt: 0, bitmap, sourceWidth, sourceHeight, scoreFaces: true }, [bitmap]);
     });
   }
 }

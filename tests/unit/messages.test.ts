@@ -294,11 +294,13 @@ describe('isEngineRequest', () => {
       bitmap,
       sourceWidth: 1280,
       sourceHeight: 720,
+      scoreFaces: true,
     });
     // No ImageBitmap in this context at all: nothing is a frame.
     expect(isEngineRequest(frame({}))).toBe(false);
     vi.stubGlobal('ImageBitmap', FakeImageBitmap);
     expect(isEngineRequest(frame(new FakeImageBitmap()))).toBe(true);
+    expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), scoreFaces: undefined })).toBe(false); // must say whether to score
     // What an ImageBitmap becomes through JSON.
     expect(isEngineRequest(frame({}))).toBe(false);
     expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), frameId: -1 })).toBe(false);
