@@ -16,7 +16,7 @@ import { cpus, totalmem } from 'node:os';
 import type { CDPSession, Page } from 'playwright-core';
 import type { BenchRecord } from '../src/content/bench-probe';
 import { median, percentile } from '../src/core/stats';
-import { launchWithExtension, waitFor, tabState } from '../tests/e2e/support/browser';
+import { launchWithExtension, removeProfile, waitFor, tabState } from '../tests/e2e/support/browser';
 import { startCallServer } from '../tests/e2e/support/call-server';
 import { ensureFakeCameraClip } from '../tests/e2e/support/clip';
 
@@ -146,6 +146,7 @@ try {
 } finally {
   await browser.close();
   await server.close();
+  removeProfile(browser.netLogPath);
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, no GPU (Chromium --disable-gpu)`;

@@ -9,7 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { launchWithExtension, readOverlays, tabState, waitFor } from '../tests/e2e/support/browser';
+import { launchWithExtension, readOverlays, removeProfile, tabState, waitFor } from '../tests/e2e/support/browser';
 import { startCallServer } from '../tests/e2e/support/call-server';
 import { ensureFakeCameraClip, SOURCE_CLIP } from '../tests/e2e/support/clip';
 
@@ -54,4 +54,5 @@ try {
 } finally {
   await browser.close();
   await server.close();
+  removeProfile(browser.netLogPath);
 }

@@ -16,7 +16,7 @@ import { SCAN_COLUMNS, scanRowToCsv, type ScanRow } from '../src/core/file-verdi
 import { auc, tprAtFpr } from '../src/core/metrics';
 import { median } from '../src/core/stats';
 import type { ScanOutcome } from '../src/ui/scan';
-import { launchWithExtension } from '../tests/e2e/support/browser';
+import { launchWithExtension, removeProfile } from '../tests/e2e/support/browser';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.mp4', '.webm', '.mov']);
@@ -80,6 +80,7 @@ try {
   }
 } finally {
   await browser.close();
+  removeProfile(browser.netLogPath);
   process.stderr.write('\n');
 }
 

@@ -4,7 +4,7 @@
  * calm. And the "Scan a file" page: the shipped model on files the project makes, with output shape and determinism.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,5 +137,6 @@ describe('Scan a file', () => {
     const cut = await scan(page, broken);
     expect(cut.row.framesAnalyzed === 0 || cut.row.message !== '').toBe(true);
     await page.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
