@@ -297,9 +297,11 @@ function show(outcome: ScanOutcome): void {
   $('result').hidden = false;
   const { row } = outcome;
   const title = $('verdict');
-  title.dataset.verdict = row.verdict;
   const pct = row.score === null ? '' : ` (${Math.round(row.score * 100)}%)`;
-  title.textContent = `${VERDICT_TITLE[row.verdict]}${pct}`;
+  // An unreleased model gets no coloured verdict headline: a green "Looks genuine" over a real swap would be worse
+  // than no answer. The score and what the verdict would be are still shown, marked experimental.
+  title.dataset.verdict = outcome.released ? row.verdict : 'insufficient';
+  title.textContent = outcome.released ? `${VERDICT_TITLE[row.verdict]}${pct}` : `Experimental score${pct}: no verdict (model not validated)`;
   const alert = row.alert && row.timeToAlertS !== null ? ` The live warning would have shown after ${row.timeToAlertS.toFixed(1)} s.` : '';
   const experimental = outcome.released
     ? ''
