@@ -14,7 +14,7 @@ const REPORT_INTERVAL_MS = 400;
 
 export class CallAnalyser {
   private controller: AbortController | null = null;
-  private sessions = new Map<HTMLVideoElement, { session: ParticipantSession; controller: AbortController }>();
+  private sessions = new Map<HTMLVideoElement, { session: ParticipantSession; controller: AbortController; tile: Element | null }>();
   /** Participant ids belong to the tile (site adapter) or, failing that, the video: stable for the tile's life. */
   private readonly ids = new WeakMap<Element, string>();
   private nextId = 1;
@@ -75,7 +75,7 @@ export class CallAnalyser {
     const controller = new AbortController();
     signal.addEventListener('abort', () => controller.abort(), { once: true });
     const session = new ParticipantSession(id, label, video, this.engine, () => this.scheduleReport(), this.showOverlay, controller.signal);
-    this.sessions.set(video, { session, controller });
+    this.sessions.set(video, { session, controller, tile });
     this.scheduleReport();
   }
 
@@ -99,6 +99,11 @@ export class CallAnalyser {
   private report(): void {
     this.lastReport = Date.now();
     const engine = this.engine?.engineStatus ?? { kind: 'idle' as const };
+    // Sites often render a participant's name after the video: pick it up when it appears or changes.
+    for (const { session, tile } of this.sessions.values()) {
+      const name = tile && this.adapter.displayName(tile);
+      if (name) session.setLabel(name);
+    }
     const participants = [...this.sessions.values()].map(({ session }) => session.summary(engine));
     sendToBackground({ type: 'tab/participants', engine, participants }).catch(() => {
       // The extension was reloaded or updated under this page: this content script is orphaned; stop quietly.

@@ -117,6 +117,9 @@ describe('Unmask in a local WebRTC call', () => {
     expect(both!.participants.map((p) => p.label).sort()).toEqual(['Alice', 'Bob']);
     expect(new Set(both!.participants.map((p) => p.id)).size).toBe(2);
     await waitFor(() => readOverlays(page), (o) => o.length === 2, 10_000, 'two overlays');
+    // A name the site shows (or changes) after the video appeared is picked up.
+    await page.evaluate((id) => document.getElementById(id)?.setAttribute('data-name', 'Robert'), secondTile);
+    await waitFor(() => tabState(browser.serviceWorker, server.origin), (s) => (s?.participants ?? []).some((p) => p.label === 'Robert'), 10_000, 'the new name');
 
     await page.evaluate((id) => (window as unknown as { call: { removeParticipant(i: string): boolean } }).call.removeParticipant(id), secondTile);
     const after = await waitFor(() => tabState(browser.serviceWorker, server.origin), (s) => s?.participants.length === 1, 10_000, 'one participant left');
