@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist', 'dist-e2e', '.cache', 'demo-output', 'node_modules', 'public/engine-assets', 'scripts/*.mjs', 'test-results', 'tests/e2e/call-page/**'] },
+  { ignores: ['dist', 'dist-e2e', '.cache', 'demo-output', 'node_modules', 'public/engine-assets', 'scripts/**/*.mjs', 'test-results', 'tests/e2e/call-page/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchToolChromium } from './lib/chromium.mjs';
 import { serveFolders } from './lib/static-server';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -44,11 +44,7 @@ export async function ensureCrudeSwapClip(): Promise<string> {
   const mounts: Record<string, string> = { '/tool/': tool, '/engine-assets/': join(ROOT, 'public/engine-assets'), '/media/': MEDIA, '/work/': work };
   donorImage(work);
   const server = await serveFolders(mounts);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  const browser = await launchToolChromium();
   try {
     const page = await browser.newPage();
     await page.goto(`${server.origin}/tool/index.html`);

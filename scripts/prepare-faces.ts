@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchToolChromium } from './lib/chromium.mjs';
 import type { PageResult } from './face-tool/face-tool';
 import { serveFolders } from './lib/static-server';
 
@@ -86,11 +86,7 @@ const MOUNTS: Record<string, string> = { '/tool/': join(ROOT, '.cache/face-tool'
 for (const dir of Object.values(MOUNTS)) if (!existsSync(dir)) throw new Error(`${dir} is missing: run \`npm run faces:build\` (and \`npm run models\`) first`);
 const server = await serveFolders(MOUNTS);
 const origin = server.origin;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-});
+const browser = await launchToolChromium();
 const started = Date.now();
 let found = 0;
 try {

@@ -7,7 +7,7 @@ import type { TabState } from '../../../src/shared/types';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const E2E_DIST = resolve(root, 'dist-e2e');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { CHROMIUM_PATH as CHROMIUM } from '../../../scripts/lib/chromium.mjs';
 
 export interface ExtensionBrowser {
   context: BrowserContext;
