@@ -70,7 +70,9 @@ function seek(video: HTMLVideoElement, t: number): Promise<void> {
   if (!donorLandmarks) throw new Error('no face in the donor image');
   const video = document.createElement('video');
   video.muted = true;
-  video.src = targetUrl;
+  // From a blob, not the URL: seeking a progressive MP4 needs HTTP range requests, which the tools' server does not
+  // answer, and without them every seek shows the first frame.
+  video.src = URL.createObjectURL(await (await fetch(targetUrl)).blob());
   await new Promise((resolve, reject) => {
     video.addEventListener('loadeddata', resolve, { once: true });
     video.addEventListener('error', reject, { once: true });
