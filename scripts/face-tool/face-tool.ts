@@ -56,11 +56,18 @@ async function landmarksOf(bitmap: ImageBitmap): Promise<number[] | null> {
   return reply.face?.landmarksPx ?? null;
 }
 
+/** Seek, then wait for the sought frame to be presented: `seeked` alone can leave the previous frame drawable under load. */
 function seek(video: HTMLVideoElement, t: number): Promise<void> {
-  return new Promise((resolve) => {
-    video.addEventListener('seeked', () => resolve(), { once: true });
-    video.currentTime = t;
+  const seeked = new Promise<void>((resolve) => video.addEventListener('seeked', () => resolve(), { once: true }));
+  const presented = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    video.requestVideoFrameCallback(() => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
+  video.currentTime = t;
+  return Promise.all([seeked, presented]).then(() => undefined);
 }
 
 /** Frames (PNG, base64) of `targetUrl` from `start` s for `seconds` at `fps`, with the donor's face pasted in. */

@@ -168,6 +168,26 @@ async function videoDuration(video: HTMLVideoElement): Promise<number> {
   return d;
 }
 
+/**
+ * Seeks and waits until the frame at `t` is the one the element will draw. `seeked` alone is not enough: under CPU
+ * load Chromium fired it while createImageBitmap still drew the previous frame (seen on the 2-core machine with both cores busy:
+ * one or two frames in 40 differed between two scans of one file, and CI failed on it). requestVideoFrameCallback fires once the sought frame is presented;
+ * the timeout covers a frame that is never presented (the same frame as before the seek).
+ */
+const PRESENT_TIMEOUT_MS = 1000;
+async function seekTo(video: HTMLVideoElement, t: number): Promise<void> {
+  const presented = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, PRESENT_TIMEOUT_MS);
+    video.requestVideoFrameCallback(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  video.currentTime = t;
+  await waitFor(video, 'seeked');
+  await presented;
+}
+
 async function scanVideo(file: File, onProgress: (done: number, total: number) => void): Promise<ScanOutcome> {
   const row = baseRow(file, 'video');
   const url = URL.createObjectURL(file);
@@ -198,8 +218,7 @@ async function scanVideo(file: File, onProgress: (done: number, total: number) =
     let faceWidthFraction: number | null = null;
     let lastFused: number | null = null;
     for (const [i, t] of times.entries()) {
-      video.currentTime = t;
-      await waitFor(video, 'seeked');
+      await seekTo(video, t);
       const width = sampleWidthFor(video.videoWidth, faceWidthFraction);
       const height = Math.max(1, Math.round((video.videoHeight * width) / video.videoWidth));
       const bitmap = await createImageBitmap(video, { resizeWidth: width, resizeHeight: height, resizeQuality: 'low' });
