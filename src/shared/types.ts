@@ -155,12 +155,50 @@ export interface TabState {
   updatedAt: number;
 }
 
+/** How readily Unmask warns: shifts the risk thresholds (core/sensitivity); "standard" is what the figures measure. */
+export type Sensitivity = 'low' | 'standard' | 'high';
+
+/** One official place to report a fraud, for one country. */
+export interface FraudChannel {
+  /** ISO 3166-1 alpha-2, upper case ("GB", "US"). */
+  country: string;
+  name: string;
+  /** https URL of the reporting page. */
+  url: string;
+  /** What it is for, in a few words. */
+  note: string;
+}
+
 export interface Settings {
   /** Sites (origins like "https://example.com") the user turned analysis on for, beyond the built-in meeting sites. */
   extraSites: string[];
   /** Built-in meeting sites' hostnames the user turned off. */
   disabledSites: string[];
   showOverlay: boolean;
+  sensitivity: Sensitivity;
+  /** A system notification when a participant turns "likely deepfake" (or "suspicious" at high sensitivity). */
+  notifications: boolean;
+  /** HTTPS URL of the organisation's report endpoint; '' for none. */
+  reportEndpoint: string;
+  /** Queue every saved report for the endpoint without asking (policy or user). */
+  autoSendReports: boolean;
+  /** Reports older than this many days are deleted; 0 keeps them until the user deletes them. */
+  retentionDays: number;
+  /** Country whose fraud-reporting channels are shown (ISO alpha-2); '' means from the browser's language. */
+  country: string;
+  /** The user's edited table of fraud-reporting channels; null means the built-in table. */
+  fraudChannels: FraudChannel[] | null;
 }
 
-export const DEFAULT_SETTINGS: Settings = { extraSites: [], disabledSites: [], showOverlay: true };
+export const DEFAULT_SETTINGS: Settings = {
+  extraSites: [],
+  disabledSites: [],
+  showOverlay: true,
+  sensitivity: 'standard',
+  notifications: true,
+  reportEndpoint: '',
+  autoSendReports: false,
+  retentionDays: 90,
+  country: '',
+  fraudChannels: null,
+};
