@@ -1,0 +1,47 @@
+/**
+ * The user's sensitivity setting, as risk-fusion thresholds.
+ *
+ * Only the score thresholds move; everything that decides whether there is evidence at all (face size, light,
+ * sharpness, 8 usable frames over 2 s, staleness) and the 1 s dwell stay as they are, so a higher sensitivity warns
+ * at a lower score but never on less evidence or sooner after a change.
+ *
+ * - 'standard' is DEFAULT_FUSION unchanged, and it is the only setting the published figures (models/README.md,
+ *   docs/benchmarks.md) measure. The other two are shifts around it, not separately measured operating points.
+ * - 'low' (fewer false alarms, later or missed warnings): every enter and exit threshold +0.04. With the v0
+ *   thresholds that is suspicious 0.78 / 0.70 and likely deepfake 0.93 / 0.88; 0.93 is above the 99th percentile
+ *   (0.887) of real faces' per-frame scores on the development data.
+ * - 'high' (earlier warnings, more false alarms): every threshold -0.06, i.e. suspicious 0.68 / 0.60 and likely
+ *   deepfake 0.83 / 0.78: about the 90th and the 98th percentiles of real faces' per-frame scores, so expect
+ *   "suspicious" on real people noticeably more often.
+ *
+ * Thresholds stay within [0.01, 0.99] (a threshold of 1 could never be reached), each exit stays below its enter
+ * (the hysteresis band is never empty) and "suspicious" stays below "likely deepfake", whatever the base.
+ */
+import type { Sensitivity } from '../shared/types';
+import { DEFAULT_FUSION, type FusionConfig } from './risk-fusion';
+
+export const SENSITIVITY_SHIFT: Readonly<Record<Sensitivity, number>> = { low: 0.04, standard: 0, high: -0.06 };
+
+const MIN_THRESHOLD = 0.01;
+const MAX_THRESHOLD = 0.99;
+/** Smallest gap kept between two thresholds that must be ordered. */
+const GAP = 0.01;
+
+const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
+/** Rounded to 4 decimals so that 0.74 + 0.04 reads 0.78 in logs and tests, not 0.7799999999999999. */
+const tidy = (x: number): number => Math.round(x * 10_000) / 10_000;
+
+export function fusionConfigFor(sensitivity: Sensitivity, base: FusionConfig = DEFAULT_FUSION): FusionConfig {
+  const shift = SENSITIVITY_SHIFT[sensitivity];
+  if (shift === 0) return base;
+  // Enter thresholds first, highest verdict first, so that each lower one can be kept below the one above it.
+  const deepfakeEnter = tidy(clamp(base.deepfake.enter + shift, MIN_THRESHOLD + 3 * GAP, MAX_THRESHOLD));
+  const suspiciousEnter = tidy(clamp(base.suspicious.enter + shift, MIN_THRESHOLD + GAP, deepfakeEnter - GAP));
+  const deepfakeExit = tidy(clamp(base.deepfake.exit + shift, MIN_THRESHOLD + 2 * GAP, deepfakeEnter - GAP));
+  const suspiciousExit = tidy(clamp(base.suspicious.exit + shift, MIN_THRESHOLD, Math.min(suspiciousEnter, deepfakeExit) - GAP));
+  return {
+    ...base,
+    suspicious: { enter: suspiciousEnter, exit: suspiciousExit },
+    deepfake: { enter: deepfakeEnter, exit: deepfakeExit },
+  };
+}
