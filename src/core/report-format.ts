@@ -269,6 +269,11 @@ const httpUrl =
     return null;
   };
 
+/** The path of the export itself: its fields are then named plainly ("report.note", not "the file.report.note"). */
+const FILE_PATH = 'the file';
+
+const fieldPath = (path: string, name: string): string => (path === FILE_PATH ? name : `${path}.${name}`);
+
 function object(fields: Record<string, Check>): Check {
   const names = Object.keys(fields);
   return (v, path) => {
@@ -276,8 +281,8 @@ function object(fields: Record<string, Check>): Check {
     for (const name of names) {
       const check = fields[name];
       if (!check) continue;
-      if (!Object.hasOwn(v, name)) return `${path}.${name} is missing`;
-      const problem = check(v[name], `${path}.${name}`);
+      if (!Object.hasOwn(v, name)) return `${fieldPath(path, name)} is missing`;
+      const problem = check(v[name], fieldPath(path, name));
       if (problem !== null) return problem;
     }
     for (const key of Object.keys(v)) {
@@ -379,7 +384,7 @@ export function isCallReport(v: unknown): v is CallReport {
 
 /** Null if `v` is a valid export (report and integrity shape), else the first problem found. */
 export function reportExportProblem(v: unknown): string | null {
-  return reportExport(v, 'file');
+  return reportExport(v, FILE_PATH);
 }
 
 export function isReportExport(v: unknown): v is ReportExport {
@@ -422,7 +427,8 @@ async function parseImportUnsafe(text: string, byteLength: number): Promise<Impo
   let json: string;
   let where: string;
   if (text[start] === '{') {
-    json = text;
+    // From the first brace: JSON.parse refuses a byte-order mark.
+    json = start === 0 ? text : text.slice(start);
     where = 'This file';
   } else if (text[start] === '<') {
     const embedded = embeddedJson(text);
