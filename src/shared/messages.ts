@@ -9,6 +9,7 @@
  *
  * Every receiver validates with the `is*` guards below before acting, and checks who sent the message.
  */
+import type { CallReport, KeyFrame } from './report-types';
 import type { EngineStatus, FrameResult, ParticipantSummary, Settings, TabState } from './types';
 import {
   hasFields,
@@ -22,6 +23,9 @@ import {
   isString,
   type Guard,
 } from './guards';
+
+const MAX_ID = 64;
+const isId = isBoundedString(MAX_ID);
 
 // ---------------------------------------------------------------------------------------------------------------
 // runtime messages to the background service worker
@@ -50,7 +54,32 @@ export interface BackgroundRequests {
     response: { ok: boolean; error?: string };
   };
   /** Popup: show or hide the in-page overlays everywhere. */
-  'popup/set-overlay': { request: { show: boolean }; response: { ok: true } };
+  'popup/set-overlay': { request: { show: boolean }; response: { ok: boolean; error?: string } };
+  /**
+   * Report page: a draft report of a tab's call (or of a recent call by id), and the stills the tab's content script
+   * kept. Nothing is stored until the user saves; the page stores it itself (IndexedDB of the extension).
+   */
+  'report/draft': {
+    request: { tabId?: number; callId?: string };
+    response: { ok: true; report: CallReport; stills: Omit<KeyFrame, 'othersBlurred'>[]; ongoing: boolean } | { ok: false; error: string };
+  };
+  /** Report or Reports page: the calls that can be reported (going on, or ended in the last day). */
+  'report/calls': { request: { _?: never }; response: { calls: CallSummary[] } };
+  /** Report or Reports page: a report was saved; the background queues it for the organisation if settings say so. */
+  'report/saved': { request: { reportId: string }; response: { queued: boolean } };
+  /** Report or Reports page: send this saved report to the organisation endpoint (queued, retried, sent once). */
+  'report/send': { request: { reportId: string }; response: { ok: boolean; error?: string } };
+}
+
+/** A call that can be reported, as the Reports page lists it. */
+export interface CallSummary {
+  callId: string;
+  tabId: number | null;
+  site: string;
+  startedAt: number;
+  lastActiveAt: number;
+  participantCount: number;
+  ongoing: boolean;
 }
 
 export type BackgroundMessageType = keyof BackgroundRequests;
@@ -71,11 +100,41 @@ export interface SiteAccess {
 // ---------------------------------------------------------------------------------------------------------------
 // runtime messages from the background to a tab's content script
 
-export type ContentCommand = { type: 'content/set-enabled'; enabled: boolean } | { type: 'content/set-overlay'; show: boolean };
+export type ContentCommand =
+  | { type: 'content/set-enabled'; enabled: boolean }
+  | { type: 'content/set-overlay'; show: boolean }
+  /** For a report the user is preparing: the stills kept of each participant (answered with KeyFramesReply). */
+  | { type: 'content/key-frames' };
+
+export interface KeyFramesReply {
+  frames: Omit<KeyFrame, 'othersBlurred'>[];
+}
 
 export const isContentCommand: Guard<ContentCommand> = (v): v is ContentCommand =>
   (isRecord(v) && v.type === 'content/set-enabled' && isBoolean(v.enabled)) ||
-  (isRecord(v) && v.type === 'content/set-overlay' && isBoolean(v.show));
+  (isRecord(v) && v.type === 'content/set-overlay' && isBoolean(v.show)) ||
+  (isRecord(v) && v.type === 'content/key-frames');
+
+const JPEG_DATA_URL = /^data:image\/jpeg;base64,[A-Za-z0-9+/]+={0,2}$/;
+const MAX_STILL_CHARS = 2_000_000;
+const isUnitBox = (v: unknown): boolean =>
+  isRecord(v) && [v.x, v.y, v.width, v.height].every((n) => isFiniteNumber(n) && n >= -0.01 && n <= 1.01);
+
+/** The content script runs in the untrusted page's renderer: its stills are checked like any other input. */
+export const isKeyFramesReply: Guard<KeyFramesReply> = (v): v is KeyFramesReply =>
+  isRecord(v) &&
+  isArrayOf(
+    (f): f is Omit<KeyFrame, 'othersBlurred'> =>
+      isRecord(f) &&
+      isId(f.participantId) &&
+      isFiniteNumber(f.t) &&
+      (f.score === null || (isFiniteNumber(f.score) && f.score >= 0 && f.score <= 1)) &&
+      isUnitBox(f.faceBox) &&
+      isString(f.image) &&
+      f.image.length <= MAX_STILL_CHARS &&
+      JPEG_DATA_URL.test(f.image),
+    64,
+  )(v.frames);
 
 // ---------------------------------------------------------------------------------------------------------------
 // popup live updates (runtime.connect, port name POPUP_PORT)
@@ -139,8 +198,6 @@ export interface EngineConnect {
   token: string;
 }
 
-const MAX_ID = 64;
-const isId = isBoundedString(MAX_ID);
 
 export const isEngineConnect: Guard<EngineConnect> = (v): v is EngineConnect =>
   hasFields<{ type: string; token: string }>(v, { type: (t): t is string => t === 'unmask/engine-connect', token: isBoundedString(128) });
@@ -224,6 +281,10 @@ const requestGuards: { [K in BackgroundMessageType]: (v: Record<string, unknown>
   'popup/analyze-tab': (v) => isTabId(v.tabId),
   'popup/set-site-enabled': (v) => isTabId(v.tabId) && isOrigin(v.origin) && isBoolean(v.enabled),
   'popup/set-overlay': (v) => isBoolean(v.show),
+  'report/draft': (v) => (v.tabId === undefined ? isBoundedString(64)(v.callId) : isTabId(v.tabId) && v.callId === undefined),
+  'report/calls': () => true,
+  'report/saved': (v) => isBoundedString(64)(v.reportId),
+  'report/send': (v) => isBoundedString(64)(v.reportId),
 };
 
 export function isBackgroundRequest(v: unknown): v is BackgroundRequest {
@@ -231,8 +292,12 @@ export function isBackgroundRequest(v: unknown): v is BackgroundRequest {
   return requestGuards[v.type as BackgroundMessageType](v);
 }
 
-/** Which kind of context may send each request: content scripts come from a tab's page, the rest from our pages. */
-export const REQUEST_ORIGIN: { [K in BackgroundMessageType]: 'content-script' | 'engine-page' | 'popup' } = {
+/**
+ * Which kind of context may send each request: content scripts come from a tab's page, the rest from our pages
+ * ('report-pages': the report page and the Reports page).
+ */
+export type RequestOrigin = 'content-script' | 'engine-page' | 'popup' | 'report-pages';
+export const REQUEST_ORIGIN: { [K in BackgroundMessageType]: RequestOrigin } = {
   'tab/participants': 'content-script',
   'engine/issue-token': 'content-script',
   'engine/redeem-token': 'engine-page',
@@ -242,6 +307,10 @@ export const REQUEST_ORIGIN: { [K in BackgroundMessageType]: 'content-script' | 
   'popup/analyze-tab': 'popup',
   'popup/set-site-enabled': 'popup',
   'popup/set-overlay': 'popup',
+  'report/draft': 'report-pages',
+  'report/calls': 'report-pages',
+  'report/saved': 'report-pages',
+  'report/send': 'report-pages',
 };
 
 /** Typed wrapper over `chrome.runtime.sendMessage`. */

@@ -21,6 +21,10 @@ const ALL_TYPES: BackgroundMessageType[] = [
   'popup/analyze-tab',
   'popup/set-site-enabled',
   'popup/set-overlay',
+  'report/draft',
+  'report/calls',
+  'report/saved',
+  'report/send',
 ];
 
 function participant(overrides: Partial<ParticipantSummary> = {}): ParticipantSummary {
@@ -61,6 +65,13 @@ function valid(type: BackgroundMessageType): BackgroundRequest {
       return { type, tabId: 12, origin: 'https://meet.example.org', enabled: true };
     case 'popup/set-overlay':
       return { type, show: true };
+    case 'report/draft':
+      return { type, tabId: 12 };
+    case 'report/calls':
+      return { type };
+    case 'report/saved':
+    case 'report/send':
+      return { type, reportId: '5d0c7c1e-3d4f-4e8a-9a57-0c8f3d1b2a64' };
   }
 }
 
@@ -194,7 +205,7 @@ describe('isBackgroundRequest', () => {
 describe('REQUEST_ORIGIN', () => {
   it('names a sender kind for every request type, and only for those', () => {
     expect(Object.keys(REQUEST_ORIGIN).sort()).toEqual([...ALL_TYPES].sort());
-    for (const type of ALL_TYPES) expect(['content-script', 'engine-page', 'popup']).toContain(REQUEST_ORIGIN[type]);
+    for (const type of ALL_TYPES) expect(['content-script', 'engine-page', 'popup', 'report-pages']).toContain(REQUEST_ORIGIN[type]);
   });
 
   it('assigns each type to the context that sends it', () => {
@@ -203,6 +214,8 @@ describe('REQUEST_ORIGIN', () => {
     expect(REQUEST_ORIGIN['engine/redeem-token']).toBe('engine-page');
     expect(REQUEST_ORIGIN['engine/ensure-offscreen']).toBe('engine-page');
     for (const type of ALL_TYPES.filter((t) => t.startsWith('popup/'))) expect(REQUEST_ORIGIN[type]).toBe('popup');
+    // A call page (through its content script) can neither make, list nor send reports.
+    for (const type of ALL_TYPES.filter((t) => t.startsWith('report/'))) expect(REQUEST_ORIGIN[type]).toBe('report-pages');
   });
 
   it('has no entry for prototype names', () => {
@@ -211,7 +224,8 @@ describe('REQUEST_ORIGIN', () => {
 });
 
 describe('isContentCommand', () => {
-  it('accepts the two commands', () => {
+  it('accepts the three commands', () => {
+    expect(isContentCommand({ type: 'content/key-frames' })).toBe(true);
     expect(isContentCommand({ type: 'content/set-enabled', enabled: true })).toBe(true);
     expect(isContentCommand({ type: 'content/set-enabled', enabled: false })).toBe(true);
     expect(isContentCommand({ type: 'content/set-overlay', show: false })).toBe(true);
@@ -372,6 +386,13 @@ function wellFormed(v: unknown): boolean {
       return isNonNegInt(v.tabId) && originOk(v.origin) && isBool(v.enabled);
     case 'popup/set-overlay':
       return isBool(v.show);
+    case 'report/draft':
+      return v.tabId === undefined ? isStr(64)(v.callId) : isNonNegInt(v.tabId) && v.callId === undefined;
+    case 'report/calls':
+      return true;
+    case 'report/saved':
+    case 'report/send':
+      return isStr(64)(v.reportId);
   }
 }
 
@@ -400,7 +421,7 @@ function fuzzValues(count: number, seed: number): unknown[] {
     ...ALL_TYPES,
   ];
   const NUMBERS = [0, 1, -1, 0.5, 7, 64, 2 ** 31, -0, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER, 1e-300];
-  const KEYS = ['type', 'tabId', 'enabled', 'show', 'origin', 'token', 'engine', 'participants', 'kind', 'id', 'label', 'state', 'detail', 'faces', 'analysedFps', 'framesAnalysed', '__proto__', 'constructor', 'x'];
+  const KEYS = ['type', 'reportId', 'callId', 'tabId', 'enabled', 'show', 'origin', 'token', 'engine', 'participants', 'kind', 'id', 'label', 'state', 'detail', 'faces', 'analysedFps', 'framesAnalysed', '__proto__', 'constructor', 'x'];
 
   function value(depth: number): unknown {
     const r = rnd();

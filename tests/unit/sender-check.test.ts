@@ -10,6 +10,7 @@ const TYPES = Object.keys(REQUEST_ORIGIN) as BackgroundMessageType[];
 const CONTENT_TYPES = TYPES.filter((t) => REQUEST_ORIGIN[t] === 'content-script');
 const ENGINE_TYPES = TYPES.filter((t) => REQUEST_ORIGIN[t] === 'engine-page');
 const POPUP_TYPES = TYPES.filter((t) => REQUEST_ORIGIN[t] === 'popup');
+const REPORT_TYPES = TYPES.filter((t) => REQUEST_ORIGIN[t] === 'report-pages');
 
 const may = (type: BackgroundMessageType, sender: SenderFacts): boolean => senderMayRequest(type, sender, ID, BASE);
 
@@ -19,9 +20,13 @@ const contentScript: SenderFacts = { id: ID, url: 'https://meet.google.com/abc-d
 const enginePage: SenderFacts = { id: ID, url: `${BASE}src/engine/engine.html`, tabId: 41, frameId: 7 };
 /** Our popup: no tab. */
 const popup: SenderFacts = { id: ID, url: `${BASE}src/ui/popup.html` };
+/** Our report page, opened in a tab of its own. */
+const reportPage: SenderFacts = { id: ID, url: `${BASE}src/ui/report.html?tab=41`, tabId: 55, frameId: 0 };
+const reportsPage: SenderFacts = { id: ID, url: `${BASE}src/ui/reports.html`, tabId: 56, frameId: 0 };
 
 describe('senderMayRequest', () => {
-  it('covers all three sender kinds', () => {
+  it('covers all four sender kinds', () => {
+    expect(REPORT_TYPES.length).toBeGreaterThan(0);
     expect(CONTENT_TYPES.length).toBeGreaterThan(0);
     expect(ENGINE_TYPES.length).toBeGreaterThan(0);
     expect(POPUP_TYPES.length).toBeGreaterThan(0);
@@ -32,6 +37,8 @@ describe('senderMayRequest', () => {
       expect(may(type, contentScript)).toBe(REQUEST_ORIGIN[type] === 'content-script');
       expect(may(type, enginePage)).toBe(REQUEST_ORIGIN[type] === 'engine-page');
       expect(may(type, popup)).toBe(REQUEST_ORIGIN[type] === 'popup');
+      expect(may(type, reportPage)).toBe(REQUEST_ORIGIN[type] === 'report-pages');
+      expect(may(type, reportsPage)).toBe(REQUEST_ORIGIN[type] === 'report-pages');
     }
   });
 
@@ -125,6 +132,27 @@ describe('senderMayRequest', () => {
         expect(may(type, enginePage)).toBe(false);
         expect(may(type, contentScript)).toBe(false);
         expect(may(type, { ...popup, url: undefined })).toBe(false);
+      }
+    });
+  });
+
+  describe('report requests', () => {
+    it('come from our report and Reports pages only', () => {
+      for (const type of REPORT_TYPES) {
+        expect(may(type, reportPage)).toBe(true);
+        expect(may(type, reportsPage)).toBe(true);
+      }
+    });
+
+    it('are refused from a call page (its content script), our engine page, the popup and look-alikes', () => {
+      for (const type of REPORT_TYPES) {
+        expect(may(type, contentScript)).toBe(false);
+        expect(may(type, enginePage)).toBe(false);
+        expect(may(type, popup)).toBe(false);
+        expect(may(type, { ...contentScript, url: `https://evil.example/${BASE}src/ui/report.html` })).toBe(false);
+        expect(may(type, { ...reportPage, id: OTHER_ID })).toBe(false);
+        expect(may(type, { ...reportPage, url: `chrome-extension://${OTHER_ID}/src/ui/report.html` })).toBe(false);
+        expect(may(type, { ...reportPage, url: `${BASE}src/ui/options.html` })).toBe(false);
       }
     });
   });
