@@ -4,11 +4,19 @@
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import contentScriptLoader from '../content/main.ts?script';
+import modelRelease from '../../models/face-swap/release.json';
+import { reportParticipants } from '../core/call-log';
+import { NotifyPolicy } from '../core/notify-policy';
+import { Outbox, DEFAULT_OUTBOX_TIMING } from '../core/outbox';
+import { buildExport, stripMeetingUrl } from '../core/report-format';
+import { openReportStore, type ReportStore } from '../core/report-store';
 import { isBuiltInSite } from '../core/sites';
-import type { BackgroundRequest, BackgroundRequests, ContentCommand, PopupPush, SiteAccess } from '../shared/messages';
-import { isBackgroundRequest, POPUP_PORT } from '../shared/messages';
-import { loadSettings, saveSettings, siteEnabled } from '../shared/settings';
+import type { BackgroundRequest, BackgroundRequests, ContentCommand, KeyFramesReply, PopupPush, SiteAccess } from '../shared/messages';
+import { isBackgroundRequest, isKeyFramesReply, POPUP_PORT } from '../shared/messages';
+import { REPORT_FORMAT, REPORT_SCHEMA_VERSION, type CallReport } from '../shared/report-types';
+import { hostDisabled, loadSettings, onSettingsChanged, saveSettings, siteEnabled } from '../shared/settings';
 import type { TabState } from '../shared/types';
+import { CallLogs } from './call-logs';
 import { EngineTokens } from './engine-tokens';
 import { senderMayRequest } from './sender-check';
 import { TabRegistry } from './tab-registry';
@@ -16,6 +24,8 @@ import { badgeFor } from './toolbar-badge';
 
 const EXTRA_SITES_SCRIPT_ID = 'unmask-extra-sites';
 const registry = new TabRegistry();
+const callLogs = new CallLogs();
+const notifyPolicy = new NotifyPolicy();
 const tokens = new EngineTokens();
 const extensionBase = chrome.runtime.getURL('');
 
@@ -30,7 +40,9 @@ const handlers: Handlers = {
   'tab/participants': async (request, sender) => {
     const tabId = sender.tab?.id ?? -1;
     const state = await registry.update(tabId, sender.url ?? '', request.engine, request.participants);
+    await callLogs.record(tabId, sender.url ?? '', request.participants);
     await showBadge(tabId, state);
+    await notify(tabId, state);
     if (request.participants.length === 0) scheduleEngineIdleCheck();
     return { ok: true };
   },
@@ -64,31 +76,206 @@ const handlers: Handlers = {
     }
   },
   'popup/set-site-enabled': async (request) => {
-    const url = new URL(request.origin);
-    const settings = await loadSettings();
-    if (isBuiltInSite(url)) {
-      const disabled = new Set(settings.disabledSites);
-      if (request.enabled) disabled.delete(url.hostname);
-      else disabled.add(url.hostname);
-      await saveSettings({ disabledSites: [...disabled] });
-    } else {
-      if (request.enabled && !(await chrome.permissions.contains({ origins: [`${request.origin}/*`] })))
-        return { ok: false, error: 'Permission for this site was not granted.' };
-      const extra = new Set(settings.extraSites);
-      if (request.enabled) extra.add(request.origin);
-      else extra.delete(request.origin);
-      await saveSettings({ extraSites: [...extra] });
-      await syncExtraSiteScripts();
+    try {
+      return await setSiteEnabled(request);
+    } catch (error) {
+      // Invalid, or set by the organisation's policy: say so rather than pretend.
+      return { ok: false, error: error instanceof Error ? error.message : String(error) };
     }
-    await sendToTab(request.tabId, { type: 'content/set-enabled', enabled: request.enabled });
-    return { ok: true };
   },
+
   'popup/set-overlay': async (request) => {
-    // Content scripts follow the setting through storage.onChanged.
-    await saveSettings({ showOverlay: request.show });
-    return { ok: true };
+    // Content scripts follow the setting through storage.onChanged. Refused when the organisation's policy sets it.
+    try {
+      await saveSettings({ showOverlay: request.show });
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+  },
+  'report/draft': async (request) => {
+    const log = request.callId !== undefined ? await callLogs.byId(request.callId) : await callLogs.forTab(request.tabId ?? -1);
+    if (!log)
+      return {
+        ok: false,
+        error:
+          'Unmask has no record of a call here. It keeps a record of each call from the first participant it sees, until the browser closes (ended calls: for a day).',
+      };
+    const where = stripMeetingUrl(log.url);
+    if (!where) return { ok: false, error: 'This call was not on a web page Unmask can report.' };
+    const ongoing = log.tabId !== null && ((await registry.get(log.tabId))?.participants.length ?? 0) > 0;
+    const report: CallReport = {
+      format: REPORT_FORMAT,
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      id: crypto.randomUUID(),
+      createdAt: Date.now(),
+      call: { ...where, startedAt: log.startedAt, endedAt: ongoing ? null : log.lastActiveAt },
+      participants: reportParticipants(log),
+      challenges: [],
+      versions: {
+        extension: chrome.runtime.getManifest().version,
+        model: { name: modelRelease.model, version: modelRelease.version, releasedForVerdicts: modelRelease.liveVerdicts },
+        userAgent: navigator.userAgent,
+      },
+      keyFrames: [],
+      note: '',
+    };
+    return { ok: true, report, stills: log.tabId === null ? [] : await stillsOf(log.tabId), ongoing };
+  },
+  'report/calls': async () => {
+    const calls = await callLogs.list();
+    return {
+      calls: calls.map(({ log, ongoing }) => ({
+        callId: log.id,
+        tabId: log.tabId,
+        site: stripMeetingUrl(log.url)?.site ?? '',
+        startedAt: log.startedAt,
+        lastActiveAt: log.lastActiveAt,
+        participantCount: log.participants.length,
+        ongoing,
+      })),
+    };
+  },
+  'report/saved': async (request) => {
+    const settings = await loadSettings();
+    if (!settings.autoSendReports || !settings.reportEndpoint) return { queued: false };
+    return { queued: await queueReport(request.reportId, settings.reportEndpoint) };
+  },
+  'report/send': async (request) => {
+    const settings = await loadSettings();
+    if (!settings.reportEndpoint) return { ok: false, error: 'No organisation endpoint is set (Unmask settings, "Reports").' };
+    return (await queueReport(request.reportId, settings.reportEndpoint)) ? { ok: true } : { ok: false, error: 'That report is not saved on this computer.' };
   },
 };
+
+/** The stills a tab's content script kept. It runs in the call page's renderer, so its answer is validated. */
+async function stillsOf(tabId: number): Promise<KeyFramesReply['frames']> {
+  const reply: unknown = await chrome.tabs.sendMessage(tabId, { type: 'content/key-frames' } satisfies ContentCommand).catch(() => null);
+  return isKeyFramesReply(reply) ? reply.frames : [];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reports: the organisation outbox and retention
+
+let storePromise: Promise<ReportStore> | null = null;
+function reportStore(): Promise<ReportStore> {
+  storePromise ??= openReportStore().catch((error: unknown) => {
+    storePromise = null;
+    throw error;
+  });
+  return storePromise;
+}
+
+/**
+ * Test builds use short timings so that the end-to-end test can watch a failure, a timeout and a success in turn;
+ * the behaviour is otherwise the same (and the queue logic is unit-tested with the real timings' shape).
+ */
+const OUTBOX_TIMING = __UNMASK_E2E__ ? { timeoutMs: 1500, backoff: { baseMs: 500, maxMs: 4000 }, leaseMs: 5000 } : DEFAULT_OUTBOX_TIMING;
+const OUTBOX_ALARM = 'unmask-outbox';
+const RETENTION_ALARM = 'unmask-retention';
+let outboxPromise: Promise<Outbox> | null = null;
+function outbox(): Promise<Outbox> {
+  outboxPromise ??= reportStore().then(
+    (store) =>
+      new Outbox(store, {
+        fetch: (input, init) => fetch(input, init),
+        now: Date.now,
+        random: Math.random,
+        // Every attempt sends the same bytes (exportedAt = the report's creation), so a receiver may compare them.
+        body: async (reportId) => {
+          const report = await store.get(reportId);
+          if (!report) throw new Error('report deleted');
+          return JSON.stringify(await buildExport(report, report.createdAt));
+        },
+        ...OUTBOX_TIMING,
+      }),
+  );
+  return outboxPromise;
+}
+
+async function queueReport(reportId: string, endpoint: string): Promise<boolean> {
+  const store = await reportStore();
+  if (!(await store.meta(reportId))) return false;
+  await (await outbox()).enqueue(reportId, endpoint);
+  void flushOutbox();
+  return true;
+}
+
+let retryTimer: ReturnType<typeof setTimeout> | null = null;
+/** Sends what is due, then plans the next try: a timer while this worker lives, an alarm in case it is stopped. */
+async function flushOutbox(): Promise<void> {
+  try {
+    const box = await outbox();
+    await box.flush();
+    const next = await box.nextWakeAt();
+    if (retryTimer !== null) clearTimeout(retryTimer);
+    retryTimer = null;
+    if (next === null) {
+      await chrome.alarms.clear(OUTBOX_ALARM);
+      return;
+    }
+    retryTimer = setTimeout(() => void flushOutbox(), Math.max(0, next - Date.now()));
+    // Alarms fire at most every 30 s; the timer covers shorter waits while the worker is awake.
+    await chrome.alarms.create(OUTBOX_ALARM, { when: Math.max(next, Date.now() + 30_000) });
+  } catch (error) {
+    console.warn('Unmask: the report outbox could not run:', error);
+  }
+}
+
+async function applyRetention(): Promise<void> {
+  const { retentionDays } = await loadSettings();
+  if (retentionDays <= 0) return;
+  try {
+    await (await reportStore()).deleteOlderThan(Date.now() - retentionDays * 86_400_000);
+  } catch (error) {
+    console.warn('Unmask: retention could not run:', error);
+  }
+}
+
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === OUTBOX_ALARM) void flushOutbox();
+  if (alarm.name === RETENTION_ALARM) void applyRetention();
+});
+// Back online: whatever waits in the queue goes now rather than at its next planned try.
+self.addEventListener('online', () => void flushOutbox());
+
+// ---------------------------------------------------------------------------------------------------------------
+// Notifications
+
+async function notify(tabId: number, state: TabState): Promise<void> {
+  const settings = await loadSettings();
+  const decisions = notifyPolicy.decide(
+    tabId,
+    state.participants.map((p) => ({ id: p.id, label: p.label, verdict: p.risk.verdict, verdictsAvailable: p.verdictsAvailable })),
+    settings,
+  );
+  for (const d of decisions)
+    await chrome.notifications
+      .create(`unmask-${tabId}-${d.participantId}-${Date.now()}`, { type: 'basic', iconUrl: 'icons/icon-128.png', title: d.title, message: d.message, priority: 2 })
+      .catch(() => undefined);
+}
+
+async function setSiteEnabled(request: { tabId: number; origin: string; enabled: boolean }): Promise<{ ok: boolean; error?: string }> {
+  const url = new URL(request.origin);
+  const settings = await loadSettings();
+  if (isBuiltInSite(url)) {
+    const disabled = new Set(settings.disabledSites);
+    // Turning a site back on also lifts an entry for its parent domain ("zoom.us" covers "app.zoom.us").
+    if (request.enabled) for (const entry of [...disabled]) if (hostDisabled(url.hostname, [entry])) disabled.delete(entry);
+    if (!request.enabled) disabled.add(url.hostname);
+    await saveSettings({ disabledSites: [...disabled] });
+  } else {
+    if (request.enabled && !(await chrome.permissions.contains({ origins: [`${request.origin}/*`] })))
+      return { ok: false, error: 'Permission for this site was not granted.' };
+    const extra = new Set(settings.extraSites);
+    if (request.enabled) extra.add(request.origin);
+    else extra.delete(request.origin);
+    await saveSettings({ extraSites: [...extra] });
+    await syncExtraSiteScripts();
+  }
+  await sendToTab(request.tabId, { type: 'content/set-enabled', enabled: request.enabled });
+  return { ok: true };
+}
 
 function siteAccess(rawUrl: string | undefined, settings: Awaited<ReturnType<typeof loadSettings>>): SiteAccess {
   try {
@@ -190,7 +377,20 @@ chrome.runtime.onConnect.addListener((port) => {
   port.onDisconnect.addListener(stop);
 });
 
-chrome.tabs.onRemoved.addListener((tabId) => void registry.remove(tabId));
+chrome.tabs.onRemoved.addListener((tabId) => {
+  void registry.remove(tabId);
+  void callLogs.endTab(tabId);
+  notifyPolicy.forgetTab(tabId);
+});
 chrome.runtime.onInstalled.addListener(() => void syncExtraSiteScripts());
+// Each time the worker starts: expired reports go, and anything left in the outbox is tried.
+void chrome.alarms.create(RETENTION_ALARM, { periodInMinutes: 24 * 60 });
+void applyRetention();
+void flushOutbox();
+// The options page (or a policy update) may change retention or remove added sites without telling the worker.
+onSettingsChanged(() => {
+  void applyRetention();
+  void syncExtraSiteScripts();
+}, new AbortController().signal);
 chrome.permissions.onRemoved.addListener(() => void syncExtraSiteScripts());
 

@@ -3,6 +3,7 @@
  * each, and reports the tab's participants to the background (throttled). `stop()` (or the page going away) aborts
  * the one signal that every observer, listener, port and overlay below hangs on.
  */
+import { DEFAULT_FUSION, type FusionConfig } from '../core/risk-fusion';
 import type { SiteAdapter } from '../core/sites';
 import { sendToBackground } from '../shared/messages';
 import { EngineClient } from './engine-client';
@@ -22,6 +23,7 @@ export class CallAnalyser {
   private reportTimer: ReturnType<typeof setTimeout> | null = null;
   private lastReport = 0;
   private showOverlay = true;
+  private fusion: FusionConfig = DEFAULT_FUSION;
 
   constructor(private readonly adapter: SiteAdapter) {}
 
@@ -58,9 +60,20 @@ export class CallAnalyser {
     this.report();
   }
 
+  /** The user's sensitivity, as thresholds: for participants and face tracks that start from now on. */
+  setFusionConfig(fusion: FusionConfig): void {
+    this.fusion = fusion;
+    for (const { session } of this.sessions.values()) session.status.fusionConfig = fusion;
+  }
+
   setOverlayShown(shown: boolean): void {
     this.showOverlay = shown;
     for (const { session } of this.sessions.values()) session.setOverlayShown(shown);
+  }
+
+  /** Every participant's kept stills, for a report the user is preparing. */
+  keyFrameStills(): ReturnType<ParticipantSession['keyFrameStills']> {
+    return [...this.sessions.values()].flatMap(({ session }) => session.keyFrameStills());
   }
 
   private addParticipant(video: HTMLVideoElement, tile: Element | null, signal: AbortSignal): void {
@@ -74,7 +87,7 @@ export class CallAnalyser {
     const label = (tile && this.adapter.displayName(tile)) || `Participant ${id.slice(1)}`;
     const controller = new AbortController();
     signal.addEventListener('abort', () => controller.abort(), { once: true });
-    const session = new ParticipantSession(id, label, video, this.engine, () => this.scheduleReport(), this.showOverlay, controller.signal);
+    const session = new ParticipantSession(id, label, video, this.engine, () => this.scheduleReport(), this.showOverlay, controller.signal, this.fusion);
     this.sessions.set(video, { session, controller, tile });
     this.scheduleReport();
   }

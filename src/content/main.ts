@@ -3,9 +3,10 @@
  * tabs the user asked to analyse (injected through activeTab). It decides whether to run and follows the user's
  * switches; the work is in CallAnalyser.
  */
+import { fusionConfigFor } from '../core/sensitivity';
 import { adapterFor, isBuiltInSite } from '../core/sites';
-import { isContentCommand } from '../shared/messages';
-import { loadSettings, onSettingsChanged } from '../shared/settings';
+import { isContentCommand, type KeyFramesReply } from '../shared/messages';
+import { hostDisabled, loadSettings, onSettingsChanged } from '../shared/settings';
 import { CallAnalyser } from './call-analyser';
 
 const INSTANCE_KEY = Symbol.for('unmask.content-script');
@@ -15,24 +16,31 @@ async function main(): Promise<void> {
   const analyser = new CallAnalyser(adapterFor(url));
   const settings = await loadSettings();
   let showOverlay = settings.showOverlay;
+  analyser.setFusionConfig(fusionConfigFor(settings.sensitivity));
   // A built-in meeting site runs unless the user turned it off; anywhere else this script only runs because the user
   // asked for it (added site or "analyse this tab").
-  if (!isBuiltInSite(url) || !settings.disabledSites.includes(url.hostname)) analyser.start(settings.showOverlay);
+  if (!isBuiltInSite(url) || !hostDisabled(url.hostname, settings.disabledSites)) analyser.start(settings.showOverlay);
 
   const lifetime = new AbortController();
   onSettingsChanged((next) => {
     showOverlay = next.showOverlay;
     analyser.setOverlayShown(showOverlay);
-    if (isBuiltInSite(url) && next.disabledSites.includes(url.hostname)) analyser.stop();
+    analyser.setFusionConfig(fusionConfigFor(next.sensitivity));
+    if (isBuiltInSite(url) && hostDisabled(url.hostname, next.disabledSites)) analyser.stop();
   }, lifetime.signal);
 
-  chrome.runtime.onMessage.addListener((message: unknown, sender) => {
+  chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (response: KeyFramesReply) => void) => {
     // Only our background may command this script (a tab's own pages cannot send runtime messages to it).
-    if (sender.id !== chrome.runtime.id || sender.tab || !isContentCommand(message)) return;
+    if (sender.id !== chrome.runtime.id || sender.tab || !isContentCommand(message)) return false;
+    if (message.type === 'content/key-frames') {
+      sendResponse({ frames: analyser.keyFrameStills() });
+      return false;
+    }
     if (message.type === 'content/set-enabled') {
       if (message.enabled) analyser.start(showOverlay);
       else analyser.stop();
     } else analyser.setOverlayShown(message.show);
+    return false;
   });
 }
 

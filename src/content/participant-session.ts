@@ -4,13 +4,19 @@
  * participant's status and overlay. Everything it sets up ends with its AbortSignal (tile gone, page gone, analysis
  * turned off).
  */
+import { KeyFrameKeeper } from '../core/key-frames';
 import { AdaptiveSampler, sampleWidthFor } from '../core/sampler';
 import { ParticipantStatus } from '../core/participant-status';
+import { DEFAULT_FUSION, type FusionConfig } from '../core/risk-fusion';
 import type { EngineReply } from '../shared/messages';
-import type { EngineStatus, ParticipantSummary } from '../shared/types';
+import type { KeyFrame } from '../shared/report-types';
+import type { Box, EngineStatus, FaceObservation, ParticipantSummary } from '../shared/types';
 import { recordBench } from './bench-probe';
 import type { EngineClient } from './engine-client';
 import { ParticipantOverlay } from './overlay';
+
+/** Stills are kept at this width at most: enough to recognise a face, small in memory (~30 KB as JPEG). */
+const STILL_MAX_WIDTH = 480;
 
 export class ParticipantSession {
   readonly sampler = new AdaptiveSampler();
@@ -20,6 +26,8 @@ export class ParticipantSession {
   private videoPaused: boolean;
   /** Width of the largest face in the last result, as a fraction of the frame (null: none known). */
   private faceWidthFraction: number | null = null;
+  /** Stills of this participant for a possible report (core/key-frames): JPEG data URLs, in memory only. */
+  private readonly keyFrames = new KeyFrameKeeper<{ image: string; faceBox: Box }>();
 
   constructor(
     readonly id: string,
@@ -29,8 +37,9 @@ export class ParticipantSession {
     private readonly onChange: () => void,
     showOverlay: boolean,
     private readonly signal: AbortSignal,
+    fusion: FusionConfig = DEFAULT_FUSION,
   ) {
-    this.status = new ParticipantStatus(id, label, Date.now());
+    this.status = new ParticipantStatus(id, label, Date.now(), fusion);
     this.overlay = new ParticipantOverlay(video, signal);
     this.overlay.setShown(showOverlay);
     this.videoPaused = video.paused;
@@ -64,6 +73,36 @@ export class ParticipantSession {
 
   summary(engine: EngineStatus = this.engine.engineStatus): ParticipantSummary {
     return this.status.summary(engine, Date.now());
+  }
+
+  /** The kept stills, for a report the user is preparing (they leave this script only then). */
+  keyFrameStills(): Omit<KeyFrame, 'othersBlurred'>[] {
+    return this.keyFrames.frames().map((f) => ({ participantId: this.id, t: f.t, score: f.score, faceBox: f.data.faceBox, image: f.data.image }));
+  }
+
+  /**
+   * Captures the tile's current picture when the keeper wants it: the frame the engine just judged is gone (it was
+   * transferred), but the one on screen ~30 ms later shows the same face in the same place.
+   */
+  private maybeKeepStill(faces: FaceObservation[]): void {
+    const face = faces.reduce<FaceObservation | null>((best, f) => (best === null || (f.swapScore ?? -1) > (best.swapScore ?? -1) ? f : best), null);
+    if (!face) return;
+    const candidate = { t: Date.now(), score: face.swapScore };
+    if (!this.keyFrames.wants(candidate)) return;
+    const { videoWidth, videoHeight } = this.video;
+    if (!videoWidth || !videoHeight) return;
+    const width = Math.min(STILL_MAX_WIDTH, videoWidth);
+    const canvas = document.createElement('canvas');
+    canvas.width = width;
+    canvas.height = Math.max(1, Math.round((videoHeight * width) / videoWidth));
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    try {
+      ctx.drawImage(this.video, 0, 0, canvas.width, canvas.height);
+      this.keyFrames.keep({ ...candidate, data: { image: canvas.toDataURL('image/jpeg', 0.85), faceBox: face.box } });
+    } catch {
+      // A cross-origin video cannot be read back: no still, the report says so.
+    }
   }
 
   private applyPause(): void {
@@ -132,6 +171,7 @@ export class ParticipantSession {
       this.status.onResult(reply.result, latency, Date.now());
       const widest = Math.max(0, ...reply.result.faces.map((f) => f.box.width));
       this.faceWidthFraction = widest > 0 ? widest : null;
+      this.maybeKeepStill(reply.result.faces);
       if (__UNMASK_E2E__ && latency !== null)
         recordBench({ participantId: this.id, at: performance.now(), engineMs: reply.result.engineMs, landmarkMs: reply.result.landmarkMs, detectorMs: reply.result.detectorMs, latencyMs: latency, faces: reply.result.faces.length });
     }

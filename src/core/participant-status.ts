@@ -32,7 +32,8 @@ export class ParticipantStatus {
     readonly id: string,
     public label: string,
     now: number,
-    private readonly fusionConfig: FusionConfig = DEFAULT_FUSION,
+    /** Thresholds for face tracks that start from now on (a sensitivity change does not rewrite a running track). */
+    public fusionConfig: FusionConfig = DEFAULT_FUSION,
   ) {
     this.since = now;
   }

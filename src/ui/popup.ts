@@ -105,8 +105,16 @@ async function main(): Promise<void> {
   analyze.hidden = state !== null || site.origin === null;
   renderParticipants(state);
 
+  // The report page opens in a tab of its own: the popup closes as soon as focus leaves it.
+  $('report-call').addEventListener('click', () => void chrome.tabs.create({ url: chrome.runtime.getURL(`src/ui/report.html?tab=${tabId}`) }));
   tabEnabled.addEventListener('change', () => void sendToBackground({ type: 'popup/set-tab-enabled', tabId, enabled: tabEnabled.checked }));
-  showOverlay.addEventListener('change', () => void sendToBackground({ type: 'popup/set-overlay', show: showOverlay.checked }));
+  showOverlay.addEventListener('change', () => {
+    const show = showOverlay.checked;
+    void sendToBackground({ type: 'popup/set-overlay', show }).then((r) => {
+      showError(r.ok ? null : (r.error ?? 'failed'));
+      if (!r.ok) showOverlay.checked = !show;
+    });
+  });
   analyze.addEventListener('click', () => {
     void sendToBackground({ type: 'popup/analyze-tab', tabId }).then((r) => {
       showError(r.ok ? null : (r.error ?? 'failed'));

@@ -133,7 +133,7 @@ function outboxOver(store: ReportStore, overrides: Partial<OutboxDeps> = {}): Ou
     random: () => 0.5, // jitter factor exactly 1
     // The same bytes every attempt, as the receiver's deduplication expects.
     body: (reportId) => Promise.resolve(JSON.stringify({ format: REPORT_FORMAT, reportId })),
-    timeoutMs: 300,
+    timeoutMs: 1_000, // generous: a loaded CI machine must not turn a prompt answer into a "timeout"
     backoff: { baseMs: 1_000, maxMs: 8_000 },
     leaseMs: 5_000,
     ...overrides,

@@ -21,10 +21,11 @@ export interface ExtensionBrowser {
  * Launches Debian's Chromium headless with the built extension and, if `clip` is given, a fake camera playing it
  * (flags: shared notes).
  */
-export async function launchWithExtension(clip: string | null, extensionDir = E2E_DIST): Promise<ExtensionBrowser> {
+export async function launchWithExtension(clip: string | null, extensionDir = E2E_DIST, profileDir?: string): Promise<ExtensionBrowser> {
   if (!existsSync(join(extensionDir, 'manifest.json'))) throw new Error(`${extensionDir} has no build: run \`npm run build:e2e\` first`);
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium)`);
-  const userDataDir = mkdtempSync(join(tmpdir(), 'unmask-profile-'));
+  // A given profile directory is reused: a restart of the same browser, with what it stored.
+  const userDataDir = profileDir ?? mkdtempSync(join(tmpdir(), 'unmask-profile-'));
   const netLogPath = join(userDataDir, 'netlog.json');
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
