@@ -12,6 +12,7 @@ import type { RiskVerdict } from '../shared/types';
 import { DEFAULT_FUSION } from './risk-fusion';
 import { JPEG_DATA_URL, MAX_IMAGE_CHARS, REPORT_DATA_OPEN_TAG } from './report-format';
 
+/** Written into the file as it is (a constant with no double quote), so it reads plainly in the raw HTML. */
 export const REPORT_HTML_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -101,7 +102,7 @@ th, td { text-align: left; border-bottom: 1px solid #eee; padding: 4px 8px 4px 0
 code { font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; word-break: break-all; }
 pre.note { white-space: pre-wrap; overflow-wrap: anywhere; font: inherit; background: #f6f6f6; padding: 8px 12px; border-radius: 6px; }
 .frames { display: flex; flex-wrap: wrap; gap: 16px; }
-.frames img { max-width: 320px; max-height: 240px; display: block; border: 1px solid #ccc; }
+.frames img { width: 320px; max-width: 100%; height: auto; display: block; border: 1px solid #ccc; }
 .warning { background: #fff6e0; border-left: 4px solid #e0a000; padding: 6px 12px; }
 `;
 
@@ -118,7 +119,7 @@ export function renderReportHtml(exp: ReportExport): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(REPORT_HTML_CSP)}">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_HTML_CSP}">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Unmask call report – ${escapeHtml(report.call.site)} – ${escapeHtml(created)}</title>

@@ -56,6 +56,7 @@ describe('renderReportHtml', () => {
     const csp = doc.querySelector('meta[http-equiv="Content-Security-Policy"]');
     expect(csp?.getAttribute('content')).toBe("default-src 'none'; img-src data:; style-src 'unsafe-inline'");
     expect(REPORT_HTML_CSP).toBe(csp?.getAttribute('content'));
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">`);
     // The CSP comes right after the charset, before anything it has to govern.
     expect(doc.head.children[0]?.getAttribute('charset')).toBe('utf-8');
     expect(doc.head.children[1]).toBe(csp);
