@@ -14,7 +14,7 @@ import { isBuiltInSite } from '../core/sites';
 import type { BackgroundRequest, BackgroundRequests, ContentCommand, KeyFramesReply, PopupPush, SiteAccess } from '../shared/messages';
 import { isBackgroundRequest, isKeyFramesReply, POPUP_PORT } from '../shared/messages';
 import { REPORT_FORMAT, REPORT_SCHEMA_VERSION, type CallReport } from '../shared/report-types';
-import { hostDisabled, loadSettings, onSettingsChanged, saveSettings, siteEnabled } from '../shared/settings';
+import { hostDisabled, loadEffectiveSettings, loadSettings, onSettingsChanged, saveSettings, siteEnabled } from '../shared/settings';
 import type { TabState } from '../shared/types';
 import { CallLogs } from './call-logs';
 import { EngineTokens } from './engine-tokens';
@@ -57,8 +57,12 @@ const handlers: Handlers = {
     }
   },
   'popup/get-state': async (request) => {
-    const [state, settings, tab] = await Promise.all([registry.get(request.tabId), loadSettings(), chrome.tabs.get(request.tabId).catch(() => null)]);
-    return { state, settings, site: siteAccess(tab?.url ?? state?.url, settings) };
+    const [state, { settings, managed }, tab] = await Promise.all([
+      registry.get(request.tabId),
+      loadEffectiveSettings(),
+      chrome.tabs.get(request.tabId).catch(() => null),
+    ]);
+    return { state, settings, managed, site: siteAccess(tab?.url ?? state?.url, settings) };
   },
   'popup/set-tab-enabled': async (request) => {
     await registry.setEnabled(request.tabId, request.enabled);

@@ -42,7 +42,8 @@ export interface BackgroundRequests {
   /** Popup: everything it shows for one tab. */
   'popup/get-state': {
     request: { tabId: number };
-    response: { state: TabState | null; settings: Settings; site: SiteAccess };
+    /** `managed`: settings the organisation's policy sets; the popup shows them locked. */
+    response: { state: TabState | null; settings: Settings; managed: (keyof Settings)[]; site: SiteAccess };
   };
   /** Popup: turn analysis on or off for one tab (until it navigates). */
   'popup/set-tab-enabled': { request: { tabId: number; enabled: boolean }; response: { ok: true } };

@@ -91,7 +91,7 @@ function showError(message: string | null): void {
 async function main(): Promise<void> {
   const tabId = await currentTabId();
   if (tabId === null) return;
-  const { state, settings, site } = await sendToBackground({ type: 'popup/get-state', tabId });
+  const { state, settings, managed, site } = await sendToBackground({ type: 'popup/get-state', tabId });
   $('site').textContent = site.origin ?? 'This page cannot be analysed.';
   const tabEnabled = $<HTMLInputElement>('tab-enabled');
   const siteEnabled = $<HTMLInputElement>('site-enabled');
@@ -102,6 +102,15 @@ async function main(): Promise<void> {
   siteEnabled.checked = site.enabled;
   siteEnabled.disabled = site.origin === null;
   showOverlay.checked = settings.showOverlay;
+  // What the organisation's policy sets is shown, locked, and says so.
+  const lock = (input: HTMLInputElement, key: (typeof managed)[number]): void => {
+    if (!managed.includes(key)) return;
+    input.disabled = true;
+    input.title = 'Set by your organisation';
+    input.parentElement?.setAttribute('data-managed', 'true');
+  };
+  lock(showOverlay, 'showOverlay');
+  lock(siteEnabled, site.builtIn ? 'disabledSites' : 'extraSites');
   analyze.hidden = state !== null || site.origin === null;
   renderParticipants(state);
 

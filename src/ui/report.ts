@@ -68,18 +68,22 @@ async function main(): Promise<void> {
 
   let current: CallReport = draft.report;
   let renderToken = 0;
-  // The preview is rebuilt from the very object that will be saved, each time an option changes.
+  let noteTimer: ReturnType<typeof setTimeout> | null = null;
+  // The preview is drawn from the very object that will be saved, each time an option or the note changes.
+  const draw = (): void => renderReport($('preview'), current, { noKeyFramesText: noFramesText() });
   const refresh = async (): Promise<void> => {
     const token = ++renderToken;
     const keyFrames = await keyFramesFor(draft.stills, include.checked, blur.checked);
     if (token !== renderToken) return;
     current = { ...draft.report, keyFrames, note: note.value };
-    renderReport($('preview'), current, { noKeyFramesText: noFramesText() });
+    draw();
   };
   include.addEventListener('change', () => void refresh());
   blur.addEventListener('change', () => void refresh());
   note.addEventListener('input', () => {
     current = { ...current, note: note.value };
+    if (noteTimer !== null) clearTimeout(noteTimer);
+    noteTimer = setTimeout(draw, 300);
   });
   await refresh();
   $('status').textContent = draft.ongoing ? 'The call is still going on: the report covers it up to now.' : '';
