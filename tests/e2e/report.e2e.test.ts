@@ -125,7 +125,7 @@ describe('reporting a call', () => {
     expect(html).not.toContain('hunter2');
     // The only script element is the inert JSON data; the page's own CSP forbids scripts anyway.
     expect(html.match(/<script\b[^>]*>/g)).toEqual(['<script type="application/json" id="unmask-report-data">']);
-    expect(html).toContain('content="default-src &#39;none&#39;; img-src data:;');
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">`);
     // Opened as a file, offline: it shows the report.
     const page = await browser.context.newPage();
     await page.goto(`file://${htmlPath}`);
