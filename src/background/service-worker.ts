@@ -8,7 +8,7 @@ import modelRelease from '../../models/face-swap/release.json';
 import { reportParticipants } from '../core/call-log';
 import { NotifyPolicy } from '../core/notify-policy';
 import { Outbox, DEFAULT_OUTBOX_TIMING } from '../core/outbox';
-import { buildExport, stripMeetingUrl } from '../core/report-format';
+import { buildExport, MAX_KEY_FRAMES, stripMeetingUrl } from '../core/report-format';
 import { openReportStore, type ReportStore } from '../core/report-store';
 import { isBuiltInSite } from '../core/sites';
 import type { BackgroundRequest, BackgroundRequests, ContentCommand, KeyFramesReply, PopupPush, SiteAccess } from '../shared/messages';
@@ -155,7 +155,9 @@ const handlers: Handlers = {
 /** The stills a tab's content script kept. It runs in the call page's renderer, so its answer is validated. */
 async function stillsOf(tabId: number): Promise<KeyFramesReply['frames']> {
   const reply: unknown = await chrome.tabs.sendMessage(tabId, { type: 'content/key-frames' } satisfies ContentCommand).catch(() => null);
-  return isKeyFramesReply(reply) ? reply.frames : [];
+  if (!isKeyFramesReply(reply)) return [];
+  // A report holds at most MAX_KEY_FRAMES stills: the riskiest first (a crowded call has more than that).
+  return [...reply.frames].sort((a, b) => (b.score ?? -1) - (a.score ?? -1)).slice(0, MAX_KEY_FRAMES);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

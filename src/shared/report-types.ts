@@ -3,8 +3,9 @@
  * keeps the call's log), the report and Reports pages (which build, store, export and import reports), and the
  * organisation outbox (which POSTs them). Plain JSON data only.
  *
- * Versioning: `REPORT_SCHEMA_VERSION` is the version of this JSON shape (exports carry it; imports of older versions
- * are upgraded by `core/report-format`); the IndexedDB layout has its own version (`core/report-store`).
+ * Versioning: `REPORT_SCHEMA_VERSION` is the version of this JSON shape (exports carry it; an import of a newer
+ * version is refused with a message to update; version 2 is the first that was ever exported, so there is nothing
+ * older to upgrade yet); the IndexedDB layout has its own version and migrations (`core/report-store`).
  */
 import type { RiskVerdict, ParticipantState } from './types';
 
@@ -94,8 +95,8 @@ export interface CallReport {
 }
 
 /**
- * What an export carries besides the report: SHA-256 (hex) of each part's canonical JSON, and of the list of part
- * hashes. Parts: "call", "participants", "challenges", "versions", "note", "meta" (format, version, id, createdAt),
+ * What an export carries besides the report: SHA-256 (hex) of each part's canonical JSON, and of the canonical JSON
+ * of the parts object (name -> hash). Parts: "call", "participants", "challenges", "versions", "note", "meta" (format, version, id, createdAt),
  * and "keyFrames/<i>" for each key frame.
  */
 export interface ReportIntegrity {
