@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   isBackgroundRequest,
   isContentCommand,
+  isKeyFramesReply,
   isEngineConnect,
   isEngineReply,
   isEngineRequest,
@@ -518,5 +519,32 @@ describe('fuzz', () => {
     for (const v of values) isBackgroundRequest(v);
     const probe = {} as Record<string, unknown>;
     for (const key of ['type', 'tabId', 'show', 'enabled', 'token', 'polluted', 'x']) expect(probe[key]).toBeUndefined();
+  });
+});
+
+describe('isKeyFramesReply (stills from a call page renderer)', () => {
+  const still = { participantId: 'p1', t: 1_700_000_000_000, score: 0.4, faceBox: { x: 0.2, y: 0.1, width: 0.5, height: 0.6 }, image: 'data:image/jpeg;base64,/9j/4AAQSkZJRg==' };
+
+  it('accepts JPEG stills with a face box', () => {
+    expect(isKeyFramesReply({ frames: [still, { ...still, score: null }] })).toBe(true);
+    expect(isKeyFramesReply({ frames: [] })).toBe(true);
+  });
+
+  it.each([
+    ['an SVG image (could carry script)', { ...still, image: 'data:image/svg+xml;base64,PHN2Zz4=' }],
+    ['a remote URL', { ...still, image: 'https://evil.example/x.jpg' }],
+    ['markup in the data', { ...still, image: 'data:image/jpeg;base64,"><script>' }],
+    ['an oversized image', { ...still, image: `data:image/jpeg;base64,${'A'.repeat(2_000_001)}` }],
+    ['a score above 1', { ...still, score: 1.5 }],
+    ['a NaN time', { ...still, t: NaN }],
+    ['a box outside the frame', { ...still, faceBox: { x: 3, y: 0, width: 1, height: 1 } }],
+    ['a long id', { ...still, participantId: 'p'.repeat(65) }],
+  ])('refuses %s', (_what, frame) => {
+    expect(isKeyFramesReply({ frames: [frame] })).toBe(false);
+  });
+
+  it('refuses too many stills, and non-replies', () => {
+    expect(isKeyFramesReply({ frames: Array.from({ length: 65 }, () => still) })).toBe(false);
+    for (const v of [null, undefined, [], 'frames', { frames: 'x' }, { frames: [null] }]) expect(isKeyFramesReply(v)).toBe(false);
   });
 });
