@@ -49,7 +49,7 @@ describe('call log', () => {
     recordParticipants(log, [summary('p1', {}, { detail: 'No face in view: nothing to check.', state: 'no-face' })], 0);
     recordParticipants(log, [summary('p1', {}, { detail: 'No face in view: nothing to check.', state: 'no-face' })], 500);
     recordParticipants(log, [summary('p1', {}, { label: 'Ada' })], 900);
-    recordParticipants(log, [summary('p1', {}, { detail: 'Face tracked (288 px, good quality).' })], 1000);
+    recordParticipants(log, [summary('p1', {}, { label: 'Ada', detail: 'Face tracked (288 px, good quality).' })], 1000);
     const [p] = reportParticipants(log);
     // Lines that differ only in their figures are one reason, with the latest figures.
     expect(p?.reasons).toEqual(['No face in view: nothing to check.', 'Face tracked (288 px, good quality).']);
