@@ -175,6 +175,38 @@ def self_blend(x: torch.Tensor, landmarks: np.ndarray, rng: np.random.Generator)
     return (src * m + x * (1 - m)).clamp(0, 1)
 
 
+def rerender_blend(x: torch.Tensor, landmarks: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
+    """Pseudo-fakes shaped like a real-time swapper's output (DeepFaceLive and the like), batched.
+
+    Those tools render the face at a fixed, often lower resolution than the camera frame (224-320 px for the whole
+    head), colour-transfer it to the target, and paste it back with a wide feathered mask. So, from a real face:
+    re-render its inner face at 30-75 % resolution and scale it back up (the texture loses detail the skin around it
+    keeps), smooth it a little as a generator would, shift its colour only slightly (colour matching leaves little),
+    optionally sharpen it (a common output option), and blend it in with a wide, soft mask. What is left to see is a
+    resolution and texture mismatch at a seamless boundary, not the colour seam plain SBI teaches.
+    """
+    b, _, h, w = x.shape
+    src = x
+    out = torch.empty_like(x)
+    scales = rng.uniform(0.3, 0.75, b)
+    for s in np.unique(np.round(scales, 2)):
+        idx = np.nonzero(np.round(scales, 2) == s)[0]
+        size = max(16, int(round(h * s)))
+        small = F.interpolate(src[idx], size=(size, size), mode="area")
+        out[idx] = F.interpolate(small, size=(h, w), mode=str(rng.choice(["bilinear", "bicubic"])), align_corners=False)
+    src = gaussian_blur(out.clamp(0, 1), _u(rng, 0.0, 0.8, b))
+    src = colour_jitter(src, rng, strength=rng.uniform(0.1, 0.4))
+    sharpen = torch.from_numpy((rng.random(b) < 0.3).astype(np.float32))[:, None, None, None]
+    src = (src + sharpen * 0.8 * (src - gaussian_blur(src, torch.full((b,), 1.2)))).clamp(0, 1)
+    m = torch.from_numpy(np.stack([face_mask(landmarks[i], h, rng) for i in range(b)]))[:, None]
+    m = F.grid_sample(m, _elastic_grid(rng, b, h, w, rng.uniform(0.01, 0.04)), align_corners=False)
+    m = -F.max_pool2d(-m, 5, 1, 2)  # erode: the feather starts inside the face, as swappers' masks do
+    m = F.interpolate(gaussian_blur(F.avg_pool2d((m > 0.5).float(), 4), _u(rng, 1.0, 3.0, b)), size=(h, w),
+                      mode="bilinear", align_corners=False)
+    m = m / m.amax(dim=(2, 3), keepdim=True).clamp(min=1e-6)
+    return (src * m + x * (1 - m)).clamp(0, 1)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # video-call augmentations (applied to everything in training)
 

@@ -7,7 +7,7 @@ import unittest
 import numpy as np
 import torch
 
-from .augment import call_augment, self_blend
+from .augment import call_augment, rerender_blend, self_blend
 from .evaluate import TfjsModel
 from .export_tfjs import export
 from .metrics import auc, tpr_at_fpr
@@ -61,6 +61,18 @@ class TrainingTest(unittest.TestCase):
         self.assertEqual(tuple(outs[0].shape), (4, 3, 128, 128))
         self.assertGreaterEqual(float(outs[0].min()), 0.0)
         self.assertLessEqual(float(outs[0].max()), 1.0)
+
+    def test_rerender_blend_changes_only_the_face_and_is_seeded(self):
+        x = torch.rand(2, 3, 128, 128)
+        t = np.linspace(0, 2 * np.pi, 478, endpoint=False)
+        lm = np.tile(np.stack([64 + 30 * np.cos(t), 64 + 40 * np.sin(t)], 1)[None], (2, 1, 1)).astype(np.float32)
+        a = rerender_blend(x, lm, np.random.default_rng(3))
+        b = rerender_blend(x, lm, np.random.default_rng(3))
+        self.assertTrue(torch.equal(a, b))
+        diff = (a - x).abs().mean(1)
+        # the inside of the face is re-rendered (it loses detail), the corners outside it are untouched
+        self.assertGreater(float(diff[:, 54:74, 54:74].mean()), 0.02)
+        self.assertLess(float(diff[:, :8, :8].max()), 1e-6)
 
 
 if __name__ == "__main__":

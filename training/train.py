@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .augment import call_augment, self_blend
+from .augment import call_augment, rerender_blend, self_blend
 from .data import load_split
 from .export_tfjs import export
 from .metrics import auc
@@ -51,8 +51,11 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--weight-decay", type=float, default=0.05)
     ap.add_argument("--sbi-share", type=float, default=0.5, help="share of the fakes that are self-blended")
+    ap.add_argument("--rerender-share", type=float, default=0.0,
+                    help="share of the self-blended fakes made as real-time-swapper re-renders (augment.rerender_blend)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--init", default="", help="start from this checkpoint's weights (fine-tuning) instead of random")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -71,7 +74,11 @@ def main() -> None:
     real_lms = np.concatenate([dtrain.landmarks[dtrain.labels == 0], ltrain.landmarks])
     fake_images = dtrain.images[dtrain.labels == 1]
 
-    model = Detector().to(memory_format=torch.channels_last)
+    model = Detector()
+    if args.init:
+        model.load_state_dict(torch.load(args.init)["state_dict"])
+        print(f"initialised from {args.init}", flush=True)
+    model = model.to(memory_format=torch.channels_last)
     print(f"model: {count_params(model)} params, {count_mflops(model):.1f} M multiply-adds", flush=True)
     decay = [p for n, p in model.named_parameters() if p.ndim > 1]
     no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
@@ -100,7 +107,11 @@ def main() -> None:
             ri = rng.integers(0, len(real_images), n_real)
             si = rng.integers(0, len(real_images), n_sbi)
             fi = rng.integers(0, len(fake_images), n_dfake)
-            sbi = self_blend(to_tensor(real_images[si]), real_lms[si], rng)
+            n_rr = int(round(n_sbi * args.rerender_share))
+            sbi = torch.cat([
+                self_blend(to_tensor(real_images[si[n_rr:]]), real_lms[si[n_rr:]], rng),
+                rerender_blend(to_tensor(real_images[si[:n_rr]]), real_lms[si[:n_rr]], rng),
+            ]) if n_rr else self_blend(to_tensor(real_images[si]), real_lms[si], rng)
             x = torch.cat([to_tensor(real_images[ri]), sbi, to_tensor(fake_images[fi])])
             x = call_augment(x, rng) * 2 - 1  # == uint8 / 127.5 - 1, as in the engine
             logits = model(x.contiguous(memory_format=torch.channels_last))
