@@ -117,6 +117,8 @@ async function main(): Promise<void> {
       $<HTMLButtonElement>('save').disabled = false;
       return;
     }
+    // For tests and scripts driving the page: which report was just saved.
+    (window as unknown as { unmaskSavedReport?: string }).unmaskSavedReport = report.id;
     showError(null);
     $('form').hidden = true;
     $('saved').hidden = false;
@@ -133,7 +135,6 @@ async function main(): Promise<void> {
         send.disabled = r.ok;
       });
     };
-    (window as unknown as { unmaskSavedReport?: string }).unmaskSavedReport = report.id;
   };
 }
 

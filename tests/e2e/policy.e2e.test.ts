@@ -108,7 +108,7 @@ describe.runIf(WRITABLE)('under an enterprise policy', () => {
     await report.locator('#form').waitFor({ state: 'visible', timeout: 20_000 });
     await report.click('#save');
     await report.locator('#saved').waitFor({ state: 'visible', timeout: 20_000 });
-    const id = await report.evaluate(() => (window as unknown as { unmaskSavedReport: string }).unmaskSavedReport);
+    const id = (await (await report.waitForFunction(() => (window as unknown as { unmaskSavedReport?: string }).unmaskSavedReport)).jsonValue())!;
     await expect.poll(() => report.locator('#send-status').innerText(), { timeout: 5000 }).toMatch(/Queued for your organisation/);
     await waitFor(() => Promise.resolve([...endpoint.stored.keys()]), (keys) => keys.includes(id), 30_000, 'the report at the endpoint');
     expect(endpoint.posts).toHaveLength(1);

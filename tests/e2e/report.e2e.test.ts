@@ -102,7 +102,7 @@ describe('reporting a call', () => {
     await report.click('#save');
     await report.locator('#saved').waitFor({ state: 'visible', timeout: 20_000 });
     expect(await report.locator('#saved h2').innerText()).toBe('Saved');
-    reportId = await report.evaluate(() => (window as unknown as { unmaskSavedReport: string }).unmaskSavedReport);
+    reportId = (await (await report.waitForFunction(() => (window as unknown as { unmaskSavedReport?: string }).unmaskSavedReport)).jsonValue())!;
     expect(reportId).toMatch(/^[0-9a-f-]{36}$/);
 
     jsonPath = await saveExport(report, '#export-json', 'report.json');
