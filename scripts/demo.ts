@@ -5,6 +5,8 @@
  *   demo-output/call.png        the call with Unmask's badge on the remote tile
  *   demo-output/popup.png       the extension popup for that tab
  *   demo-output/popup-state.json  the participants as the popup lists them
+ *   demo-output/report.html     the call reported from the popup ("Report this call"), exported as the
+ *                               self-contained HTML file a user would hand to their security team
  * Usage: npm run demo [-- --out DIR]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -48,9 +50,19 @@ try {
   );
   writeFileSync(resolve(outDir, 'popup-state.json'), `${JSON.stringify({ popup: listed, engine: state.engine, participants: state.participants }, null, 2)}\n`);
 
+  // Report the call, as a user would from the popup: key frames included (blurred around the face), then export.
+  const [report] = await Promise.all([browser.context.waitForEvent('page'), popup.click('#report-call')]);
+  await report.locator('#form').waitFor({ state: 'visible', timeout: 20_000 });
+  await report.check('#include-frames');
+  await report.fill('#note', 'Demo: the caller asked for an urgent transfer.');
+  await report.click('#save');
+  await report.locator('#saved').waitFor({ state: 'visible', timeout: 20_000 });
+  const [download] = await Promise.all([report.waitForEvent('download'), report.click('#export-html')]);
+  await download.saveAs(resolve(outDir, 'report.html'));
+
   console.log(`\nBadge on the remote tile: "${overlays.find((o) => VERDICT.test(o.text))?.text ?? ''}"`);
   for (const p of listed) console.log(`Popup: ${p.name} — ${p.state} — ${p.detail} (${p.figures})`);
-  console.log(`\nSaved ${resolve(outDir, 'call.png')}, ${resolve(outDir, 'popup.png')} and ${resolve(outDir, 'popup-state.json')}`);
+  console.log(`\nSaved ${['call.png', 'popup.png', 'popup-state.json', 'report.html'].map((f) => resolve(outDir, f)).join(', ')}`);
 } finally {
   await browser.close();
   await server.close();
