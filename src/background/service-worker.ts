@@ -344,8 +344,18 @@ async function showBadge(tabId: number, state: TabState | null): Promise<void> {
   ]).catch(() => undefined); // the tab may have closed meanwhile
 }
 
-/** Content scripts for the sites the user added, registered dynamically (they need the optional host permission). */
-async function syncExtraSiteScripts(): Promise<void> {
+/**
+ * Content scripts for the sites the user added, registered dynamically (they need the optional host permission).
+ * Runs one at a time: the popup's handler and the settings listener both ask for it after one change, and two
+ * interleaved unregister/register pairs would fail with a duplicate script id.
+ */
+let extraSitesSync: Promise<void> = Promise.resolve();
+function syncExtraSiteScripts(): Promise<void> {
+  extraSitesSync = extraSitesSync.catch(() => undefined).then(registerExtraSiteScripts);
+  return extraSitesSync;
+}
+
+async function registerExtraSiteScripts(): Promise<void> {
   const { extraSites } = await loadSettings();
   const granted: string[] = [];
   for (const origin of extraSites) if (await chrome.permissions.contains({ origins: [`${origin}/*`] })) granted.push(`${origin}/*`);
