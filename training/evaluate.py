@@ -130,6 +130,10 @@ def main() -> None:
         "dfdc_dev_real_vs_self_blend_auc": round(sbi_auc, 4),
         "lfw_dev_images": int(len(ldev)),
         "lfw_dev_fpr_at_dfdc_5pct_threshold": round(float((s_l > t5).mean()), 4) if len(ldev) else None,
+        # where the engine's thresholds come from (src/core/risk-fusion.ts): percentiles of the real dev crops'
+        # probabilities, so that "suspicious" / "likely deepfake" are entered by 5% / 1% of real frames
+        "dfdc_dev_real_prob_percentiles": {str(q): round(float(np.percentile(1 / (1 + np.exp(-s_d[real])), q)), 4)
+                                           for q in (90, 95, 98, 99)},
     }
     print(f"DFDC dev: {res['dfdc_dev_real']} real + {res['dfdc_dev_fake']} fake crops with a face "
           f"({ddev.no_face} without a face are not scored)")
@@ -137,6 +141,7 @@ def main() -> None:
     print(f"  TPR at 1% FPR              {tpr1:.4f}  (logit threshold {t1:.3f})")
     print(f"  TPR at 5% FPR              {tpr5:.4f}  (logit threshold {t5:.3f}, probability {res['threshold_prob_5pct']:.3f})")
     print(f"  AUC, dev reals vs self-blends of them  {sbi_auc:.4f}")
+    print(f"  real crops' probability percentiles (90/95/98/99): {res['dfdc_dev_real_prob_percentiles']}")
     if len(ldev):
         print(f"LFW dev reals: {len(ldev)}; false-positive rate at the DFDC 5%-FPR threshold: "
               f"{res['lfw_dev_fpr_at_dfdc_5pct_threshold']:.4f}")

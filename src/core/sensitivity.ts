@@ -7,11 +7,11 @@
  *
  * - 'standard' is DEFAULT_FUSION unchanged, and it is the only setting the published figures (models/README.md,
  *   docs/benchmarks.md) measure. The other two are shifts around it, not separately measured operating points.
- * - 'low' (fewer false alarms, later or missed warnings): every enter and exit threshold +0.04. With the v0
- *   thresholds that is suspicious 0.78 / 0.70 and likely deepfake 0.93 / 0.88; 0.93 is above the 99th percentile
- *   (0.887) of real faces' per-frame scores on the development data.
- * - 'high' (earlier warnings, more false alarms): every threshold -0.06, i.e. suspicious 0.68 / 0.60 and likely
- *   deepfake 0.83 / 0.78: about the 90th and the 98th percentiles of real faces' per-frame scores, so expect
+ * - 'low' (fewer false alarms, later or missed warnings): every enter and exit threshold +0.04. With the v0.2
+ *   thresholds that is suspicious 0.84 / 0.74 and likely deepfake 0.97 / 0.93; 0.97 is above the 99th percentile
+ *   (0.934) of real faces' per-frame scores on the development data.
+ * - 'high' (earlier warnings, more false alarms): every threshold -0.06, i.e. suspicious 0.74 / 0.64 and likely
+ *   deepfake 0.87 / 0.83: about the 92nd and the 97th percentiles of real faces' per-frame scores, so expect
  *   "suspicious" on real people noticeably more often.
  *
  * Thresholds stay within [0.01, 0.99] (a threshold of 1 could never be reached), each exit stays below its enter
@@ -28,7 +28,7 @@ const MAX_THRESHOLD = 0.99;
 const GAP = 0.01;
 
 const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
-/** Rounded to 4 decimals so that 0.74 + 0.04 reads 0.78 in logs and tests, not 0.7799999999999999. */
+/** Rounded to 4 decimals so that 0.8 + 0.04 reads 0.84 in logs and tests, not 0.8400000000000001. */
 const tidy = (x: number): number => Math.round(x * 10_000) / 10_000;
 
 export function fusionConfigFor(sensitivity: Sensitivity, base: FusionConfig = DEFAULT_FUSION): FusionConfig {

@@ -31,14 +31,14 @@ describe('fusionConfigFor', () => {
 
   it("'low' raises every threshold by 0.04", () => {
     const c = fusionConfigFor('low');
-    expect(c.suspicious).toEqual({ enter: 0.78, exit: 0.7 });
-    expect(c.deepfake).toEqual({ enter: 0.93, exit: 0.88 });
+    expect(c.suspicious).toEqual({ enter: 0.84, exit: 0.74 });
+    expect(c.deepfake).toEqual({ enter: 0.97, exit: 0.93 });
   });
 
   it("'high' lowers every threshold by 0.06", () => {
     const c = fusionConfigFor('high');
-    expect(c.suspicious).toEqual({ enter: 0.68, exit: 0.6 });
-    expect(c.deepfake).toEqual({ enter: 0.83, exit: 0.78 });
+    expect(c.suspicious).toEqual({ enter: 0.74, exit: 0.64 });
+    expect(c.deepfake).toEqual({ enter: 0.87, exit: 0.83 });
   });
 
   it('changes nothing but the score thresholds', () => {
@@ -63,10 +63,10 @@ describe('fusionConfigFor', () => {
     expect(base).toEqual(DEFAULT_FUSION);
   });
 
-  it('moves where a steady score warns: 0.76 is suspicious at standard but genuine at low, 0.86 deepfake only at high', () => {
-    expect(verdictAt(fusionConfigFor('standard'), 0.76)).toBe('suspicious');
-    expect(verdictAt(fusionConfigFor('low'), 0.76)).toBe('genuine');
-    expect(verdictAt(fusionConfigFor('high'), 0.86)).toBe('deepfake');
-    expect(verdictAt(fusionConfigFor('standard'), 0.86)).toBe('suspicious');
+  it('moves where a steady score warns: 0.82 is suspicious at standard but genuine at low, 0.9 deepfake only at high', () => {
+    expect(verdictAt(fusionConfigFor('standard'), 0.82)).toBe('suspicious');
+    expect(verdictAt(fusionConfigFor('low'), 0.82)).toBe('genuine');
+    expect(verdictAt(fusionConfigFor('high'), 0.9)).toBe('deepfake');
+    expect(verdictAt(fusionConfigFor('standard'), 0.9)).toBe('suspicious');
   });
 });
