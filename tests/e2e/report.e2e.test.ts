@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import modelRelease from '../../models/face-swap/release.json';
 import { verifyExport } from '../../src/core/report-format';
 import type { ReportExport } from '../../src/shared/report-types';
 import { ensureFakeCameraClip } from './support/clip';
@@ -89,7 +90,7 @@ describe('reporting a call', () => {
     expect(text).toContain('Alice');
     expect(text).toContain('No caller verification was run.');
     expect(text).toMatch(/Unmask version\s+0\.1\.0/);
-    expect(text).toMatch(/unmask-face-swap 0\.1\.0/);
+    expect(text).toContain(`${modelRelease.model} ${modelRelease.version}`);
     expect(await preview.locator('svg.chart').count()).toBe(1);
     // No stills unless the user asks for them.
     expect(await preview.locator('.frames img').count()).toBe(0);
