@@ -17,6 +17,20 @@ export const VERDICT_TEXT: Record<RiskVerdict, string> = {
 
 const SVG = 'http://www.w3.org/2000/svg';
 
+/** The page's element with this id; a missing one is a bug in the page's HTML, so it throws. */
+export function byId<T extends HTMLElement>(id: string): T {
+  const node = document.getElementById(id);
+  if (!node) throw new Error(`${location.pathname} lacks #${id}`);
+  return node as T;
+}
+
+/** Shows `message` in the page's #error line (or hides it for null). */
+export function showError(message: string | null): void {
+  const line = byId('error');
+  line.textContent = message ?? '';
+  line.hidden = !message;
+}
+
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (text !== undefined) node.textContent = text;

@@ -12,18 +12,9 @@ import type { CallReport, KeyFrame } from '../shared/report-types';
 import { loadSettings } from '../shared/settings';
 import { blurAllButFace } from './blur-stills';
 import { renderChannels } from './channels-view';
-import { download, exportName, renderReport } from './report-view';
+import { byId, download, exportName, renderReport, showError } from './report-view';
 
-const $ = <T extends HTMLElement>(id: string): T => {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`report.html lacks #${id}`);
-  return node as T;
-};
-
-function showError(message: string | null): void {
-  $('error').textContent = message ?? '';
-  $('error').hidden = !message;
-}
+const $ = byId;
 
 type Still = Omit<KeyFrame, 'othersBlurred'>;
 

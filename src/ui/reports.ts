@@ -10,18 +10,9 @@ import { sendToBackground } from '../shared/messages';
 import type { StoredReportMeta } from '../shared/report-types';
 import { loadEffectiveSettings, saveSettings } from '../shared/settings';
 import { renderChannels } from './channels-view';
-import { download, el, exportName, renderReport, VERDICT_TEXT, when } from './report-view';
+import { byId, download, el, exportName, renderReport, showError, VERDICT_TEXT, when } from './report-view';
 
-const $ = <T extends HTMLElement>(id: string): T => {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`reports.html lacks #${id}`);
-  return node as T;
-};
-
-function showError(message: string | null): void {
-  $('error').textContent = message ?? '';
-  $('error').hidden = !message;
-}
+const $ = byId;
 
 function deliveryText(d: StoredReportMeta['delivery']): string {
   switch (d.state) {
