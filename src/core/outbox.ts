@@ -63,7 +63,7 @@ export class Outbox {
   }
 
   /**
-   * Queues a saved report for `endpoint` (which the caller has checked with `validateEndpoint`) and marks it queued.
+   * Queues a saved report for `endpoint` (which settings validation has checked: `endpointError` in shared/settings) and marks it queued.
    * Idempotent: a report already queued keeps its one item, attempts and schedule (only the endpoint is updated).
    */
   async enqueue(reportId: string, endpoint: string): Promise<void> {
@@ -286,45 +286,3 @@ const short = (text: string): string =>
   text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT - 1)}…` : text;
 
 const seconds = (ms: number): string => String(Math.round(ms / 100) / 10);
-
-const MAX_ENDPOINT_LENGTH = 2000;
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
-
-/**
- * Checks an organisation endpoint address: https only (plain http only to this computer, for development and tests,
- * when `allowLoopbackHttp`), no user name or password in it (they would travel in every request and sit in
- * settings), at most 2000 characters. Returns the normalised URL.
- */
-export function validateEndpoint(
-  raw: string,
-  allowLoopbackHttp: boolean,
-): { ok: true; url: string } | { ok: false; error: string } {
-  const text = raw.trim();
-  if (text === '') return { ok: false, error: 'Enter the address of the endpoint (https://...).' };
-  if (text.length > MAX_ENDPOINT_LENGTH) {
-    return { ok: false, error: `The address is too long (at most ${MAX_ENDPOINT_LENGTH} characters).` };
-  }
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return { ok: false, error: 'This is not a web address. It should look like https://reports.example.com/unmask.' };
-  }
-  if (url.username !== '' || url.password !== '') {
-    return { ok: false, error: 'The address must not contain a user name or password.' };
-  }
-  if (url.protocol === 'http:') {
-    if (!(allowLoopbackHttp && LOOPBACK_HOSTS.has(url.hostname))) {
-      return {
-        ok: false,
-        error: 'The address must start with https:// so that reports travel encrypted.',
-      };
-    }
-  } else if (url.protocol !== 'https:') {
-    return { ok: false, error: 'The address must start with https://.' };
-  }
-  if (url.href.length > MAX_ENDPOINT_LENGTH) {
-    return { ok: false, error: `The address is too long (at most ${MAX_ENDPOINT_LENGTH} characters).` };
-  }
-  return { ok: true, url: url.href };
-}

@@ -6,7 +6,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Outbox, validateEndpoint, type OutboxDeps } from '../../src/core/outbox';
+import { Outbox, type OutboxDeps } from '../../src/core/outbox';
 import { openReportStore, type ReportStore } from '../../src/core/report-store';
 import { REPORT_FORMAT, REPORT_SCHEMA_VERSION, type CallReport } from '../../src/shared/report-types';
 
@@ -384,37 +384,5 @@ describe('Outbox', () => {
     expect(await outbox.flush()).toEqual({ attempted: 0, delivered: 0, rescheduled: 0, rejected: 0 });
     expect(warn).toHaveBeenCalledWith('Unmask outbox: cannot read the queue', expect.any(Error));
     warn.mockRestore();
-  });
-});
-
-describe('validateEndpoint', () => {
-  const errorOf = (r: ReturnType<typeof validateEndpoint>): string | null => (r.ok ? null : r.error);
-
-  it('accepts https and normalises it', () => {
-    expect(validateEndpoint('  https://Reports.Example.com/unmask  ', false)).toEqual({
-      ok: true,
-      url: 'https://reports.example.com/unmask',
-    });
-    expect(validateEndpoint('https://reports.example.com:8443/a?b=c', false)).toMatchObject({ ok: true });
-  });
-
-  it('allows plain http only to this computer, and only when asked', () => {
-    for (const url of ['http://127.0.0.1:8080/r', 'http://[::1]:9/r', 'http://localhost/r']) {
-      expect(validateEndpoint(url, true)).toMatchObject({ ok: true });
-      expect(errorOf(validateEndpoint(url, false))).toMatch(/https/);
-    }
-    for (const url of ['http://example.com/r', 'http://localhost.example.com/r', 'http://127.0.0.2/r']) {
-      expect(validateEndpoint(url, true)).toMatchObject({ ok: false });
-    }
-  });
-
-  it('refuses credentials, other schemes, non-URLs and very long addresses', () => {
-    expect(errorOf(validateEndpoint('https://user:pw@example.com/r', false))).toMatch(/user name or password/);
-    expect(validateEndpoint('https://token@example.com/r', false)).toMatchObject({ ok: false });
-    for (const url of ['ftp://example.com/r', 'javascript:alert(1)', 'data:text/plain,x', 'example.com/r', '']) {
-      expect(validateEndpoint(url, true)).toMatchObject({ ok: false });
-    }
-    expect(validateEndpoint(`https://example.com/${'a'.repeat(1_980)}`, false)).toMatchObject({ ok: true });
-    expect(errorOf(validateEndpoint(`https://example.com/${'a'.repeat(2_000)}`, false))).toMatch(/too long/);
   });
 });

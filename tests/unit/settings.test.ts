@@ -45,6 +45,9 @@ describe('endpointError', () => {
     expect(endpointError('http://127.0.0.2/', true)).toContain('https://');
     expect(endpointError('http://localhost.example.com/', true)).toContain('https://');
     expect(endpointError('http://u:p@127.0.0.1/', true)).toContain('user name or password');
+    expect(endpointError('https://token@example.com/r', true)).toContain('user name or password');
+    for (const url of ['ftp://example.com/r', 'data:text/plain,x', 'javascript:alert(1)']) expect(endpointError(url, true)).toContain('https://');
+    expect(endpointError('', true)).toContain('not a valid URL');
   });
 });
 
