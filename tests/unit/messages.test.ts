@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mulberry32 } from './fixtures/prng';
 import {
   isBackgroundRequest,
   isContentCommand,
@@ -327,17 +328,8 @@ describe('isEngineRequest', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // property-style fuzz
 
-/** mulberry32: a small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (fixtures/prng): a small deterministic PRNG. */
+const prng = mulberry32;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStr = (max: number) => (v: unknown): v is string => typeof v === 'string' && v.length <= max;

@@ -5,6 +5,7 @@
  * mutations.
  */
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from './fixtures/prng';
 import { buildExport, callReportProblem, isCallReport, isReportExport, MAX_IMAGE_CHARS, parseImport } from '../../src/core/report-format';
 import { renderReportHtml, scriptSafeJson } from '../../src/core/report-html';
 import type { CallReport, ReportExport } from '../../src/shared/report-types';
@@ -14,17 +15,6 @@ const SEED = Number(process.env.UNMASK_FUZZ_SEED ?? 0x5eed2025) >>> 0;
 const ITERATIONS = 2000;
 const EXPORTED_AT = Date.UTC(2025, 2, 14, 10, 0, 0);
 
-/** mulberry32: a tiny, good-enough PRNG whose whole state is one 32-bit number, so a seed replays a run exactly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Container = Json[] | { [key: string]: Json };
