@@ -15,7 +15,7 @@ import type { BackgroundRequest, BackgroundRequests, ContentCommand, KeyFramesRe
 import { isBackgroundRequest, isKeyFramesReply, POPUP_PORT } from '../shared/messages';
 import { REPORT_FORMAT, REPORT_SCHEMA_VERSION, type CallReport } from '../shared/report-types';
 import { hostDisabled, loadEffectiveSettings, loadSettings, onSettingsChanged, saveSettings, siteEnabled } from '../shared/settings';
-import type { TabState } from '../shared/types';
+import type { Settings, TabState } from '../shared/types';
 import { CallLogs } from './call-logs';
 import { EngineTokens } from './engine-tokens';
 import { senderMayRequest } from './sender-check';
@@ -248,8 +248,21 @@ self.addEventListener('online', () => void flushOutbox());
 // ---------------------------------------------------------------------------------------------------------------
 // Notifications
 
+/**
+ * The effective settings, read once and then kept current by the change listener below: every participant update
+ * (about two a second per call tab) consults them, and each fresh read costs two storage round trips.
+ */
+let settingsCache: Promise<Settings> | null = null;
+function currentSettings(): Promise<Settings> {
+  settingsCache ??= loadSettings().catch((error: unknown) => {
+    settingsCache = null;
+    throw error;
+  });
+  return settingsCache;
+}
+
 async function notify(tabId: number, state: TabState): Promise<void> {
-  const settings = await loadSettings();
+  const settings = await currentSettings();
   const decisions = notifyPolicy.decide(
     tabId,
     state.participants.map((p) => ({ id: p.id, label: p.label, verdict: p.risk.verdict, verdictsAvailable: p.verdictsAvailable })),
@@ -404,7 +417,8 @@ void chrome.alarms.create(RETENTION_ALARM, { periodInMinutes: 24 * 60 });
 void applyRetention();
 void flushOutbox();
 // The options page (or a policy update) may change retention or remove added sites without telling the worker.
-onSettingsChanged(() => {
+onSettingsChanged((settings) => {
+  settingsCache = Promise.resolve(settings);
   void applyRetention();
   void syncExtraSiteScripts();
 }, new AbortController().signal);
