@@ -59,18 +59,21 @@ class ResBlock(nn.Module):
 class Detector(nn.Module):
     """128x128x3 -> stem 64x64x16 -> 32x32x24 (+res) -> 16x16x48 (+res) -> 8x8x96 (+res) -> 4x4x160 -> GAP -> 1."""
 
-    def __init__(self, dropout: float = 0.2):
+    def __init__(self, dropout: float = 0.2, stem: int = STEM, stages: list[tuple[int, int]] | None = None,
+                 head: int = HEAD):
+        # the defaults are the shipped architecture (export_tfjs.py exports exactly this); other widths are for the
+        # larger teacher that train_gpu.py trains alongside it
         super().__init__()
-        feats: list[nn.Module] = [ConvBN(3, STEM, 3, 2)]
-        cin = STEM
-        for c, n in STAGES:
+        feats: list[nn.Module] = [ConvBN(3, stem, 3, 2)]
+        cin = stem
+        for c, n in (STAGES if stages is None else stages):
             feats.append(ConvBN(cin, c, 3, 2))
             feats += [ResBlock(c) for _ in range(n)]
             cin = c
-        feats.append(ConvBN(cin, HEAD, 3, 2))
+        feats.append(ConvBN(cin, head, 3, 2))
         self.features = nn.Sequential(*feats)
         self.dropout = nn.Dropout(dropout)
-        self.fc = nn.Linear(HEAD, 1)
+        self.fc = nn.Linear(head, 1)
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out")

@@ -11,7 +11,10 @@ from .augment import call_augment, rerender_blend, self_blend
 from .evaluate import TfjsModel
 from .export_tfjs import export
 from .metrics import auc, tpr_at_fpr
-from .model import Detector, tf_same_pad
+from .model import Detector, count_mflops, tf_same_pad
+from .pack import LANDMARK_SCALE, decode, encode
+from .train import make_batch
+from .train_gpu import TEACHER, BatchStream, lr_factor
 
 
 class TrainingTest(unittest.TestCase):
@@ -73,6 +76,45 @@ class TrainingTest(unittest.TestCase):
         # the inside of the face is re-rendered (it loses detail), the corners outside it are untouched
         self.assertGreater(float(diff[:, 54:74, 54:74].mean()), 0.02)
         self.assertLess(float(diff[:, :8, :8].max()), 1e-6)
+
+    def test_make_batch_is_seeded_quantised_and_ordered(self):
+        rng0 = np.random.default_rng(0)
+        real = rng0.integers(0, 256, (6, 128, 128, 3), dtype=np.uint8)
+        fake = rng0.integers(0, 256, (3, 128, 128, 3), dtype=np.uint8)
+        t = np.linspace(0, 2 * np.pi, 478, endpoint=False)
+        lm = np.tile(np.stack([64 + 30 * np.cos(t), 64 + 40 * np.sin(t)], 1)[None], (6, 1, 1)).astype(np.float32)
+        a = make_batch(real, lm, fake, 4, 2, 2, 0.5, np.random.default_rng(11))
+        b = make_batch(real, lm, fake, 4, 2, 2, 0.5, np.random.default_rng(11))
+        self.assertTrue(torch.equal(a, b))
+        self.assertEqual(tuple(a.shape), (8, 3, 128, 128))
+        # 8-bit pixels, as the engine feeds the model: uint8 carries a batch between processes exactly
+        self.assertTrue(torch.equal(a, (a * 255).round() / 255))
+        stream = iter(BatchStream({"real_images": real, "real_landmarks": lm, "fake_images": fake}, 8, 0.5, 0.5, 11))
+        xb, yb = next(stream)
+        self.assertEqual(xb.dtype, torch.uint8)
+        self.assertEqual(yb.tolist(), [0, 0, 0, 0, 1, 1, 1, 1])  # reals first, then self-blends, then DFDC fakes
+
+    def test_pack_round_trip_is_close(self):
+        # smooth synthetic faces: WebP at quality 90 keeps them within a few levels; landmarks within 1/32 px
+        yy, xx = np.mgrid[0:128, 0:128]
+        imgs = np.stack([np.stack([(xx + k * 10) % 256, yy * 2 % 256, (xx + yy) // 2], -1) for k in range(3)]).astype(np.uint8)
+        data, offsets = encode(imgs)
+        self.assertEqual(len(offsets), 4)
+        back = decode(data, offsets)
+        self.assertEqual(back.shape, imgs.shape)
+        self.assertLess(float(np.abs(back.astype(np.float32) - imgs).mean()), 4.0)
+        lm = np.random.default_rng(1).uniform(-16, 145, (2, 478, 2)).astype(np.float32)
+        q = np.round(lm * LANDMARK_SCALE).astype(np.int16).astype(np.float32) / LANDMARK_SCALE
+        self.assertLessEqual(float(np.abs(q - lm).max()), 1 / 32 + 1e-6)
+
+    def test_gpu_schedule_and_teacher(self):
+        self.assertLess(lr_factor(0.0), 0.05)
+        self.assertAlmostEqual(lr_factor(0.03), 1.0, places=6)
+        self.assertAlmostEqual(lr_factor(1.0), 0.0, places=6)
+        self.assertTrue(all(lr_factor(f) >= lr_factor(f + 0.1) for f in np.linspace(0.03, 0.9, 9)))
+        teacher = Detector(**TEACHER)
+        self.assertEqual(tuple(teacher(torch.zeros(2, 3, 128, 128)).shape), (2,))
+        self.assertGreater(count_mflops(teacher), 5 * count_mflops(Detector()))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,22 @@ def to_tensor(images_uint8: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(images_uint8).permute(0, 3, 1, 2).float() / 255.0
 
 
+def make_batch(real_images: np.ndarray, real_lms: np.ndarray, fake_images: np.ndarray, n_real: int, n_sbi: int,
+               n_dfake: int, rerender_share: float, rng: np.random.Generator) -> torch.Tensor:
+    """One training batch in [0, 1], 8-bit quantised: n_real reals, n_sbi self-blends of other reals, n_dfake DFDC
+    fakes, in that order (labels 0, 1, 1), all with video-call augmentations. Shared by train.py and train_gpu.py."""
+    ri = rng.integers(0, len(real_images), n_real)
+    si = rng.integers(0, len(real_images), n_sbi)
+    fi = rng.integers(0, len(fake_images), n_dfake)
+    n_rr = int(round(n_sbi * rerender_share))
+    sbi = torch.cat([
+        self_blend(to_tensor(real_images[si[n_rr:]]), real_lms[si[n_rr:]], rng),
+        rerender_blend(to_tensor(real_images[si[:n_rr]]), real_lms[si[:n_rr]], rng),
+    ]) if n_rr else self_blend(to_tensor(real_images[si]), real_lms[si], rng)
+    x = torch.cat([to_tensor(real_images[ri]), sbi, to_tensor(fake_images[fi])])
+    return call_augment(x, rng)
+
+
 @torch.no_grad()
 def predict(model: Detector, images_uint8: np.ndarray, batch: int = 200) -> np.ndarray:
     """Logits for uint8 crops with the engine's preprocessing (x/127.5 - 1), no augmentation."""
@@ -104,16 +120,8 @@ def main() -> None:
         te = time.time()
         losses = []
         for _ in range(steps_per_epoch):
-            ri = rng.integers(0, len(real_images), n_real)
-            si = rng.integers(0, len(real_images), n_sbi)
-            fi = rng.integers(0, len(fake_images), n_dfake)
-            n_rr = int(round(n_sbi * args.rerender_share))
-            sbi = torch.cat([
-                self_blend(to_tensor(real_images[si[n_rr:]]), real_lms[si[n_rr:]], rng),
-                rerender_blend(to_tensor(real_images[si[:n_rr]]), real_lms[si[:n_rr]], rng),
-            ]) if n_rr else self_blend(to_tensor(real_images[si]), real_lms[si], rng)
-            x = torch.cat([to_tensor(real_images[ri]), sbi, to_tensor(fake_images[fi])])
-            x = call_augment(x, rng) * 2 - 1  # == uint8 / 127.5 - 1, as in the engine
+            x = make_batch(real_images, real_lms, fake_images, n_real, n_sbi, n_dfake, args.rerender_share, rng)
+            x = x * 2 - 1  # == uint8 / 127.5 - 1, as in the engine
             logits = model(x.contiguous(memory_format=torch.channels_last))
             loss = F.binary_cross_entropy_with_logits(logits, labels)
             opt.zero_grad(set_to_none=True)
