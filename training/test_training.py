@@ -13,6 +13,7 @@ from .export_tfjs import export
 from .metrics import auc, tpr_at_fpr
 from .model import Detector, count_mflops, tf_same_pad
 from .pack import LANDMARK_SCALE, decode, encode
+from .soup import interpolate, reestimate_bn
 from .train import make_batch
 from .train_gpu import TEACHER, BatchStream, lr_factor
 
@@ -115,6 +116,28 @@ class TrainingTest(unittest.TestCase):
         teacher = Detector(**TEACHER)
         self.assertEqual(tuple(teacher(torch.zeros(2, 3, 128, 128)).shape), (2,))
         self.assertGreater(count_mflops(teacher), 5 * count_mflops(Detector()))
+
+    def test_soup_interpolates_weights_and_remeasures_batchnorm(self):
+        torch.manual_seed(0)
+        a, b = Detector().state_dict(), Detector().state_dict()
+        b = {k: v + 1 if v.is_floating_point() else v + 5 for k, v in b.items()}
+        mid = interpolate(a, b, 0.5)
+        w = "fc.weight"
+        self.assertTrue(torch.allclose(mid[w], (a[w] + b[w]) / 2))
+        self.assertTrue(torch.equal(interpolate(a, b, 0.0)[w], a[w]))
+        self.assertTrue(torch.equal(interpolate(a, b, 1.0)[w], b[w]))
+        counter = next(k for k in b if k.endswith("num_batches_tracked"))
+        self.assertEqual(int(mid[counter]), int(b[counter]))  # counters are not averaged
+        m = Detector()
+        m.load_state_dict(mid)
+        x = torch.rand(4, 3, 128, 128) * 0.5 + 0.25
+        reestimate_bn(m, [x, x])
+        bn = m.features[0].bn
+        # the statistics are those of the data now, not an average of two models' statistics
+        conv_out = torch.nn.functional.pad(x * 2 - 1, (0, 1, 0, 1))
+        conv_out = torch.nn.functional.conv2d(conv_out, m.features[0].conv.weight, stride=2)
+        self.assertTrue(torch.allclose(bn.running_mean, conv_out.mean(dim=(0, 2, 3)), atol=1e-4))
+        self.assertFalse(m.training)
 
 
 if __name__ == "__main__":

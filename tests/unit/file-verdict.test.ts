@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { imageVerdict, sampleTimes, scanRowToCsv, SCAN_COLUMNS } from '../../src/core/file-verdict';
+import { DEFAULT_FUSION } from '../../src/core/risk-fusion';
 
 const GOOD = { faceSizePx: 200, sharpness: 80, brightness: 120 };
 
@@ -15,9 +16,11 @@ describe('sampleTimes', () => {
 
 describe('imageVerdict', () => {
   it('applies the fusion thresholds to the single score', () => {
-    expect(imageVerdict(0.95, GOOD).verdict).toBe('deepfake');
-    expect(imageVerdict(0.6, GOOD).verdict).toBe('genuine');
-    expect(imageVerdict(0.8, GOOD).verdict).toBe('suspicious');
+    const { suspicious, deepfake } = DEFAULT_FUSION;
+    expect(imageVerdict(deepfake.enter, GOOD).verdict).toBe('deepfake');
+    expect(imageVerdict(deepfake.enter - 0.001, GOOD).verdict).toBe('suspicious');
+    expect(imageVerdict(suspicious.enter, GOOD).verdict).toBe('suspicious');
+    expect(imageVerdict(suspicious.enter - 0.001, GOOD).verdict).toBe('genuine');
     expect(imageVerdict(0.1, GOOD).verdict).toBe('genuine');
   });
 

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { NO_FACE_AFTER_FRAMES, ParticipantStatus } from '../../src/core/participant-status';
+import { DEFAULT_FUSION } from '../../src/core/risk-fusion';
 import type { EngineStatus, FaceObservation, FaceQuality, FrameResult, ParticipantSummary } from '../../src/shared/types';
 
 const READY: EngineStatus = { kind: 'ready', loadMs: 900, backend: 'GPU', detector: 'wasm', verdicts: true };
 const LOADING: EngineStatus = { kind: 'loading' };
+/** A per-frame score well inside "likely deepfake", whatever the shipped thresholds are. */
+const HIGH = (DEFAULT_FUSION.deepfake.enter + 1) / 2;
 
 function face(trackId = 1, quality: FaceQuality = { faceSizePx: 220, sharpness: 60, brightness: 120 }, swapScore: number | null = null): FaceObservation {
   const landmarks = new Float32Array(478 * 3);
@@ -237,10 +240,10 @@ describe('ParticipantStatus risk', () => {
 
   it('turns "likely deepfake" on consistently high scores, and says what to do', () => {
     const p = new ParticipantStatus('p1', 'Alice', 0);
-    const end = run(p, 0, 6, () => [face(1, GOOD, 0.97)]);
+    const end = run(p, 0, 6, () => [face(1, GOOD, HIGH)]);
     const s = p.summary(READY, end);
     expect(s.risk.verdict).toBe('deepfake');
-    expect(s.risk.score).toBeGreaterThan(0.9);
+    expect(s.risk.score).toBeGreaterThan(DEFAULT_FUSION.deepfake.enter);
     expect(s.detail).toMatch(/^Likely deepfake \(9\d%\): do not act on requests/);
   });
 
@@ -256,13 +259,13 @@ describe('ParticipantStatus risk', () => {
 
   it('reports the riskiest of two faces in one tile', () => {
     const p = new ParticipantStatus('p1', 'Two people', 0);
-    const end = run(p, 0, 6, () => [face(1, GOOD, 0.02), face(2, GOOD, 0.96)]);
+    const end = run(p, 0, 6, () => [face(1, GOOD, 0.02), face(2, GOOD, HIGH)]);
     expect(p.summary(READY, end).risk.verdict).toBe('deepfake');
   });
 
   it('does not count a too-small face as evidence, and says so', () => {
     const p = new ParticipantStatus('p1', 'Alice', 0);
-    const end = run(p, 0, 6, () => [face(1, { ...GOOD, faceSizePx: 40 }, 0.97)]);
+    const end = run(p, 0, 6, () => [face(1, { ...GOOD, faceSizePx: 40 }, HIGH)]);
     const s = p.summary(READY, end);
     expect(s.risk.verdict).toBe('insufficient');
     expect(s.risk.reason).toBe('face too small (40 px)');
@@ -273,7 +276,7 @@ describe('ParticipantStatus without a released model', () => {
   it('gives no verdict and no score in a call, and says the check is in development', () => {
     const unreleased: EngineStatus = { kind: 'ready', loadMs: 900, backend: 'GPU', detector: 'wasm', verdicts: false };
     const p = new ParticipantStatus('p1', 'Alice', 0);
-    for (let t = 0; t < 6000; t += 200) p.onResult(result([face(1, { faceSizePx: 220, sharpness: 60, brightness: 120 }, 0.97)]), 30, t);
+    for (let t = 0; t < 6000; t += 200) p.onResult(result([face(1, { faceSizePx: 220, sharpness: 60, brightness: 120 }, HIGH)]), 30, t);
     const s = p.summary(unreleased, 6000);
     expect(s.verdictsAvailable).toBe(false);
     expect(s.risk).toMatchObject({ verdict: 'insufficient', score: null, reason: 'the face-swap check is not released yet' });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FUSION, RiskFusion, type FusionState } from '../../src/core/risk-fusion';
+import { DEFAULT_FUSION, median, RiskFusion, type FusionState } from '../../src/core/risk-fusion';
 import type { FaceQuality } from '../../src/shared/types';
 
 const GOOD: FaceQuality = { faceSizePx: 200, sharpness: 100, brightness: 120 };
+/** A per-frame score well inside "likely deepfake", whatever the shipped thresholds are. */
+const HIGH = (DEFAULT_FUSION.deepfake.enter + 1) / 2;
 
 /** Feeds `seconds` of frames at `fps` with a probability given per time; returns every state. */
 function feed(f: RiskFusion, from: number, seconds: number, fps: number, p: (t: number) => number | null, q: FaceQuality | null = GOOD): FusionState[] {
@@ -33,28 +35,28 @@ describe('RiskFusion', () => {
 
   it('raises "likely deepfake" for a consistently high score, within a few seconds', () => {
     const f = new RiskFusion(0);
-    const states = feed(f, 0, 6, 5, () => 0.95);
+    const states = feed(f, 0, 6, 5, () => HIGH);
     const first = states.findIndex((s) => s.verdict === 'deepfake');
     expect(first).toBeGreaterThan(-1);
     expect(first / 5).toBeLessThanOrEqual(DEFAULT_FUSION.minEvidenceSeconds + DEFAULT_FUSION.dwellSeconds + 0.5);
-    expect(states.at(-1)?.score).toBeGreaterThan(0.9);
+    expect(states.at(-1)?.score).toBeGreaterThan(DEFAULT_FUSION.deepfake.enter);
   });
 
   it('does not flicker when the score hovers around a threshold (hysteresis and dwell)', () => {
     const f = new RiskFusion(0);
-    feed(f, 0, 5, 5, () => 0.97); // deepfake
+    feed(f, 0, 5, 5, () => HIGH); // deepfake
     // Hover between the deepfake exit and enter thresholds: stays "deepfake".
     const { enter, exit } = DEFAULT_FUSION.deepfake;
     const hover = feed(f, 5, 10, 5, (t) => (Math.round(t * 5) % 2 === 0 ? enter - 0.005 : exit + 0.005));
     expect(new Set(hover.map((s) => s.verdict))).toEqual(new Set(['deepfake']));
     // One low frame among high ones changes nothing either.
-    const blip = feed(f, 15, 3, 5, (t) => (Math.abs(t - 16) < 0.1 ? 0.0 : 0.97));
+    const blip = feed(f, 15, 3, 5, (t) => (Math.abs(t - 16) < 0.1 ? 0.0 : HIGH));
     expect(blip.every((s) => s.verdict === 'deepfake')).toBe(true);
   });
 
   it('comes down through "suspicious" to "genuine" when the score falls, each after the dwell', () => {
     const f = new RiskFusion(0);
-    feed(f, 0, 5, 5, () => 0.97);
+    feed(f, 0, 5, 5, () => HIGH);
     const middle = (DEFAULT_FUSION.suspicious.enter + DEFAULT_FUSION.deepfake.exit) / 2; // inside the suspicious band
     const down = [...feed(f, 5, 6, 5, () => middle), ...feed(f, 11, 6, 5, () => 0.02)];
     const verdicts = down.map((s) => s.verdict).filter((v, i, a) => v !== a[i - 1]);
@@ -65,9 +67,30 @@ describe('RiskFusion', () => {
 
   it('does not dwell in "suspicious" on the way down when the score falls straight through it', () => {
     const f = new RiskFusion(0);
-    feed(f, 0, 5, 5, () => 0.97);
+    feed(f, 0, 5, 5, () => HIGH);
     const verdicts = feed(f, 5, 10, 5, () => 0.02).map((s) => s.verdict).filter((v, i, a) => v !== a[i - 1]);
     expect(verdicts).toEqual(['deepfake', 'genuine']);
+  });
+
+  it('takes the median of the last 3 usable frames before the mean: one odd frame moves nothing, two in a row do', () => {
+    expect(median([0.2])).toBe(0.2);
+    expect(median([0.9, 0.1])).toBeCloseTo(0.5, 12);
+    expect(median([0.9, 0, 0.8])).toBe(0.8);
+    for (const [level, odd] of [[HIGH, 0], [0.02, 1]] as const) {
+      const f = new RiskFusion(0);
+      const before = feed(f, 0, 5, 5, () => level).at(-1)!.score!;
+      expect(f.push(5, odd, GOOD).score).toBeCloseTo(before, 12);
+      expect(f.push(5.2, level, GOOD).score).toBeCloseTo(before, 12);
+      const g = new RiskFusion(0);
+      const base = feed(g, 0, 5, 5, () => level).at(-1)!.score!;
+      g.push(5, odd, GOOD);
+      expect(Math.abs(g.push(5.2, odd, GOOD).score! - base)).toBeGreaterThan(0.05);
+    }
+    // frames that are not evidence (no face) do not enter the median either
+    const h = new RiskFusion(0);
+    const s0 = feed(h, 0, 5, 5, () => HIGH).at(-1)!.score!;
+    h.push(5, null, null);
+    expect(h.push(5.2, 0, GOOD).score).toBeCloseTo(s0, 12);
   });
 
   it('keeps "since" at the start of the current verdict', () => {
@@ -79,7 +102,7 @@ describe('RiskFusion', () => {
 
   it('falls back to "insufficient" when usable frames stop, and judges a returning face afresh', () => {
     const f = new RiskFusion(0);
-    feed(f, 0, 5, 5, () => 0.95);
+    feed(f, 0, 5, 5, () => HIGH);
     const gone = feed(f, 5, 5, 5, () => null, null);
     expect(gone.at(-1)?.verdict).toBe('insufficient');
     expect(gone.at(-1)?.reason).toBe('no face in view');

@@ -29,16 +29,17 @@ describe('fusionConfigFor', () => {
     expect(fusionConfigFor('standard')).toBe(DEFAULT_FUSION);
   });
 
-  it("'low' raises every threshold by 0.04", () => {
+  it("'low' raises every threshold by 0.04, holding 'likely deepfake' under the 0.99 ceiling", () => {
     const c = fusionConfigFor('low');
-    expect(c.suspicious).toEqual({ enter: 0.84, exit: 0.74 });
-    expect(c.deepfake).toEqual({ enter: 0.97, exit: 0.93 });
+    expect(c.suspicious).toEqual({ enter: 0.933, exit: 0.829 });
+    // 0.986 + 0.04 and 0.969 + 0.04 would be unreachable; the ceiling and the gap below it keep a working band
+    expect(c.deepfake).toEqual({ enter: 0.99, exit: 0.98 });
   });
 
   it("'high' lowers every threshold by 0.06", () => {
     const c = fusionConfigFor('high');
-    expect(c.suspicious).toEqual({ enter: 0.74, exit: 0.64 });
-    expect(c.deepfake).toEqual({ enter: 0.87, exit: 0.83 });
+    expect(c.suspicious).toEqual({ enter: 0.833, exit: 0.729 });
+    expect(c.deepfake).toEqual({ enter: 0.926, exit: 0.909 });
   });
 
   it('changes nothing but the score thresholds', () => {
@@ -63,10 +64,10 @@ describe('fusionConfigFor', () => {
     expect(base).toEqual(DEFAULT_FUSION);
   });
 
-  it('moves where a steady score warns: 0.82 is suspicious at standard but genuine at low, 0.9 deepfake only at high', () => {
-    expect(verdictAt(fusionConfigFor('standard'), 0.82)).toBe('suspicious');
-    expect(verdictAt(fusionConfigFor('low'), 0.82)).toBe('genuine');
-    expect(verdictAt(fusionConfigFor('high'), 0.9)).toBe('deepfake');
-    expect(verdictAt(fusionConfigFor('standard'), 0.9)).toBe('suspicious');
+  it('moves where a steady score warns: 0.91 is suspicious at standard but genuine at low, 0.95 deepfake only at high', () => {
+    expect(verdictAt(fusionConfigFor('standard'), 0.91)).toBe('suspicious');
+    expect(verdictAt(fusionConfigFor('low'), 0.91)).toBe('genuine');
+    expect(verdictAt(fusionConfigFor('high'), 0.95)).toBe('deepfake');
+    expect(verdictAt(fusionConfigFor('standard'), 0.95)).toBe('suspicious');
   });
 });
