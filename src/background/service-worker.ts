@@ -163,14 +163,28 @@ async function stillsOf(tabId: number): Promise<KeyFramesReply['frames']> {
 // ---------------------------------------------------------------------------------------------------------------
 // Reports: the organisation outbox and retention
 
-let storePromise: Promise<ReportStore> | null = null;
-function reportStore(): Promise<ReportStore> {
-  storePromise ??= openReportStore().catch((error: unknown) => {
-    storePromise = null;
-    throw error;
-  });
-  return storePromise;
+/**
+ * A lazily started promise that is kept once started and forgotten if it fails, so that the next call tries again
+ * (a storage error now should not poison every later request). `set` replaces the kept value.
+ */
+function retryingCache<T>(start: () => Promise<T>): { get: () => Promise<T>; set: (value: T) => void } {
+  let kept: Promise<T> | null = null;
+  return {
+    get: () => {
+      kept ??= start().catch((error: unknown) => {
+        kept = null;
+        throw error;
+      });
+      return kept;
+    },
+    set: (value) => {
+      kept = Promise.resolve(value);
+    },
+  };
 }
+
+const reportStoreCache = retryingCache(openReportStore);
+const reportStore = (): Promise<ReportStore> => reportStoreCache.get();
 
 /**
  * Test builds use short timings so that the end-to-end test can watch a failure, a timeout and a success in turn;
@@ -252,14 +266,8 @@ self.addEventListener('online', () => void flushOutbox());
  * The effective settings, read once and then kept current by the change listener below: every participant update
  * (about two a second per call tab) consults them, and each fresh read costs two storage round trips.
  */
-let settingsCache: Promise<Settings> | null = null;
-function currentSettings(): Promise<Settings> {
-  settingsCache ??= loadSettings().catch((error: unknown) => {
-    settingsCache = null;
-    throw error;
-  });
-  return settingsCache;
-}
+const settingsCache = retryingCache(loadSettings);
+const currentSettings = (): Promise<Settings> => settingsCache.get();
 
 async function notify(tabId: number, state: TabState): Promise<void> {
   const settings = await currentSettings();
@@ -418,7 +426,7 @@ void applyRetention();
 void flushOutbox();
 // The options page (or a policy update) may change retention or remove added sites without telling the worker.
 onSettingsChanged((settings) => {
-  settingsCache = Promise.resolve(settings);
+  settingsCache.set(settings);
   void applyRetention();
   void syncExtraSiteScripts();
 }, new AbortController().signal);
