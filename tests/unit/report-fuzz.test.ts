@@ -262,6 +262,14 @@ function htmlAround(f: Fuzzer, base: string, json: string): [string, string] {
   }
 }
 
+/** About a third of the time, one byte-level mutation of the whole file (recorded in `steps`). */
+function maybeMutateText(f: Fuzzer, text: string, steps: string[]): string {
+  if (!f.chance(0.35)) return text;
+  const [mutated, step] = mutateText(f, text);
+  steps.push(step);
+  return mutated;
+}
+
 async function importOf(text: string): Promise<Awaited<ReturnType<typeof parseImport>>> {
   return parseImport(text, Buffer.byteLength(text, 'utf8'));
 }
@@ -284,7 +292,15 @@ describe(`report import fuzzing (seed ${SEED}, ${ITERATIONS} iterations per form
   let base: ReportExport;
   const tally = { json: { ok: 0, refused: 0, altered: 0 }, html: { ok: 0, refused: 0, altered: 0 } };
 
-  const count = (form: 'json' | 'html', result: Awaited<ReturnType<typeof parseImport>>): void => {
+  /** Imports one fuzzed file: it must not throw, and its outcome must be sound; tallies the outcome. */
+  const checkImport = async (form: 'json' | 'html', text: string, what: string): Promise<void> => {
+    let result: Awaited<ReturnType<typeof parseImport>>;
+    try {
+      result = await importOf(text);
+    } catch (e) {
+      throw new Error(`${what}: parseImport threw ${String(e)}`, { cause: e });
+    }
+    expectSound(result, what);
     if (!result.ok) tally[form].refused++;
     else if (result.check.ok) tally[form].ok++;
     else tally[form].altered++;
@@ -298,21 +314,8 @@ describe(`report import fuzzing (seed ${SEED}, ${ITERATIONS} iterations per form
       const steps: string[] = [];
       const structural = 1 + f.int(3);
       for (let k = 0; k < structural; k++) if (f.chance(0.7)) steps.push(mutateData(f, doc));
-      let text = serialise(doc);
-      if (f.chance(0.35)) {
-        const [mutated, step] = mutateText(f, text);
-        text = mutated;
-        steps.push(step);
-      }
-      const what = `seed ${SEED} iteration ${i}: ${steps.join('; ') || 'unchanged'}`;
-      let result: Awaited<ReturnType<typeof parseImport>>;
-      try {
-        result = await importOf(text);
-      } catch (e) {
-        throw new Error(`${what}: parseImport threw ${String(e)}`, { cause: e });
-      }
-      expectSound(result, what);
-      count('json', result);
+      const text = maybeMutateText(f, serialise(doc), steps);
+      await checkImport('json', text, `seed ${SEED} iteration ${i}: ${steps.join('; ') || 'unchanged'}`);
     }
     // The run must exercise all three outcomes, or it tests less than it claims.
     expect(tally.json.refused).toBeGreaterThan(ITERATIONS / 4);
@@ -333,22 +336,9 @@ describe(`report import fuzzing (seed ${SEED}, ${ITERATIONS} iterations per form
       const raw = serialise(doc);
       const json = f.chance(0.85) ? raw.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : raw;
       const [wrapped, around] = htmlAround(f, html, json);
-      let text = wrapped;
       steps.push(around);
-      if (f.chance(0.35)) {
-        const [mutated, step] = mutateText(f, text);
-        text = mutated;
-        steps.push(step);
-      }
-      const what = `seed ${SEED} iteration ${i}: ${steps.join('; ')}`;
-      let result: Awaited<ReturnType<typeof parseImport>>;
-      try {
-        result = await importOf(text);
-      } catch (e) {
-        throw new Error(`${what}: parseImport threw ${String(e)}`, { cause: e });
-      }
-      expectSound(result, what);
-      count('html', result);
+      const text = maybeMutateText(f, wrapped, steps);
+      await checkImport('html', text, `seed ${SEED} iteration ${i}: ${steps.join('; ')}`);
     }
     expect(tally.html.refused).toBeGreaterThan(ITERATIONS / 4);
     expect(tally.html.altered).toBeGreaterThan(10);
