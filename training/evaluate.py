@@ -3,7 +3,9 @@
   /usr/bin/python3 -m training.evaluate --faces .cache/faces --model models/face-swap
 
 Prints the DFDC dev AUC (image level, crops where a face was found), the TPR at 1% and 5% FPR, and the false-positive
-rate on LFW dev reals at the threshold that gives 5% FPR on the DFDC dev reals. Uses the exported TF.js weights
+rate on LFW dev reals at the threshold that gives 5% FPR on the DFDC dev reals. Each image is scored as the engine
+scores a still image (src/core/detector-views.ts): the mean logit of the crop and its mirror image; `--views plain`
+scores the crop alone, as the figures before v0.3's second release were. Uses the exported TF.js weights
 (model.json + .bin, run in PyTorch) so that the figures are those of the shipped file; --checkpoint uses the
 PyTorch checkpoint instead.
 """
@@ -76,11 +78,16 @@ class TfjsModel:
         return out[self.layers[-1]["name"]][:, 0]
 
 
-def scores_for(model, images: np.ndarray, batch: int = 200) -> np.ndarray:
+def scores_for(model, images: np.ndarray, batch: int = 200, views: str = "plain") -> np.ndarray:
+    """Logits of NHWC uint8 crops; views="both" averages each crop's logit with its mirror image's (the engine's
+    still-image score, toModelInput's `mirrored`)."""
     res = []
     for i in range(0, len(images), batch):
         x = torch.from_numpy(images[i : i + batch]).float() / 127.5 - 1  # NHWC, engine preprocessing
-        res.append(model(x).numpy())
+        y = model(x)
+        if views == "both":
+            y = (y + model(x.flip(2))) / 2  # flip the width axis: left-right mirror
+        res.append(y.numpy())
     return np.concatenate(res) if res else np.zeros(0)
 
 
@@ -90,6 +97,8 @@ def main() -> None:
     ap.add_argument("--model", default="models/face-swap")
     ap.add_argument("--checkpoint", action="store_true", help="evaluate <model>/checkpoint.pt (PyTorch) instead")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--views", choices=("both", "plain"), default="both",
+                    help="both: mean logit of the crop and its mirror image, as the engine scores a still image")
     args = ap.parse_args()
     torch.set_num_threads(2)
     if args.checkpoint:
@@ -103,8 +112,8 @@ def main() -> None:
     ddev = load_split(args.faces, "dfdc", "dev")
     ldev = load_split(args.faces, "lfw", "dev")
     with torch.no_grad():
-        s_d = scores_for(model, ddev.images)
-        s_l = scores_for(model, ldev.images)
+        s_d = scores_for(model, ddev.images, views=args.views)
+        s_l = scores_for(model, ldev.images, views=args.views)
     real = ddev.labels == 0
     # self-blends of the DFDC dev reals (fixed seed, no call augmentation): does the model see blend boundaries?
     rng = np.random.default_rng(0)
@@ -116,11 +125,12 @@ def main() -> None:
         y = self_blend(x, ddev.landmarks[idx], rng)
         sbi.append((y.permute(0, 2, 3, 1).numpy() * 255).round().astype(np.uint8))
     with torch.no_grad():
-        s_sbi = scores_for(model, np.concatenate(sbi))
+        s_sbi = scores_for(model, np.concatenate(sbi), views=args.views)
     sbi_auc = auc(np.r_[s_d[real], s_sbi], np.r_[np.zeros(real.sum()), np.ones(len(s_sbi))])
     tpr1, t1 = tpr_at_fpr(s_d, ddev.labels, 0.01)
     tpr5, t5 = tpr_at_fpr(s_d, ddev.labels, 0.05)
     res = {
+        "views": args.views,
         "dfdc_dev_images": int(len(ddev)), "dfdc_dev_no_face": ddev.no_face,
         "dfdc_dev_real": int(real.sum()), "dfdc_dev_fake": int((~real).sum()),
         "dfdc_dev_auc": round(auc(s_d, ddev.labels), 4),
@@ -135,6 +145,7 @@ def main() -> None:
         "dfdc_dev_real_prob_percentiles": {str(q): round(float(np.percentile(1 / (1 + np.exp(-s_d[real])), q)), 4)
                                            for q in (90, 95, 98, 99)},
     }
+    print(f"views: {args.views}")
     print(f"DFDC dev: {res['dfdc_dev_real']} real + {res['dfdc_dev_fake']} fake crops with a face "
           f"({ddev.no_face} without a face are not scored)")
     print(f"  AUC (image level)          {res['dfdc_dev_auc']:.4f}")

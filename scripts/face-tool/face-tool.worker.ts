@@ -43,7 +43,7 @@ self.onmessage = (event: MessageEvent<ToolRequest>) => {
     const reply: ToolReply = { id, width: bitmap.width, height: bitmap.height, faces: 0, face: null };
     try {
       const result = (await engine).analyse(
-        { type: 'frame', participantId: 'tool', frameId: id, sampledAt: 0, bitmap, sourceWidth: bitmap.width, sourceHeight: bitmap.height, scoreFaces: false },
+        { type: 'frame', participantId: 'tool', frameId: id, sampledAt: 0, bitmap, sourceWidth: bitmap.width, sourceHeight: bitmap.height, scoreFaces: null },
         `tool/${id}`,
       );
       (await engine).forget(`tool/${id}`);

@@ -4,6 +4,7 @@
  * participant's status and overlay. Everything it sets up ends with its AbortSignal (tile gone, page gone, analysis
  * turned off).
  */
+import { viewForVideoFrame } from '../core/detector-views';
 import { KeyFrameKeeper } from '../core/key-frames';
 import { AdaptiveSampler, sampleWidthFor } from '../core/sampler';
 import { ParticipantStatus } from '../core/participant-status';
@@ -26,6 +27,8 @@ export class ParticipantSession {
   private videoPaused: boolean;
   /** Width of the largest face in the last result, as a fraction of the frame (null: none known). */
   private faceWidthFraction: number | null = null;
+  /** Frames sent to the detector so far: their parity picks the detector's view (`core/detector-views`). */
+  private scoredFrames = 0;
   /** Stills of this participant for a possible report (core/key-frames): JPEG data URLs, in memory only. */
   private readonly keyFrames = new KeyFrameKeeper<{ image: string; faceBox: Box }>();
 
@@ -144,7 +147,8 @@ export class ParticipantSession {
         const status = this.engine.engineStatus;
         // The detector runs in calls only for a model released for live verdicts: an unreleased one would cost the
         // user's CPU for nothing shown. Test builds always run it, so the benchmark measures the whole engine.
-        const scoreFaces = __UNMASK_E2E__ || (status.kind === 'ready' && status.verdicts);
+        const detect = __UNMASK_E2E__ || (status.kind === 'ready' && status.verdicts);
+        const scoreFaces = detect ? viewForVideoFrame(this.scoredFrames++) : null;
         const sent = this.engine.send({ type: 'frame', participantId: this.id, frameId, sampledAt: now, bitmap, sourceWidth: videoWidth, sourceHeight: videoHeight, scoreFaces });
         if (!sent) {
           bitmap.close();

@@ -115,15 +115,26 @@ export function alignmentFor(landmarks: ArrayLike<number>, width: number, height
 
 /**
  * The model's input from an aligned RGBA crop: RGB, channels last, scaled to [-1, 1] (x / 127.5 - 1). Training
- * (`training/`) applies the same formula to the same crops.
+ * (`training/`) applies the same formula to the same crops. `mirrored` flips the crop left to right (the detector's
+ * second view of a face: training flips half its images, so both views are in its distribution). `out` lets a caller
+ * reuse one buffer per frame instead of allocating 196 KB.
  */
-export function toModelInput(rgba: Uint8ClampedArray | Uint8Array, size = ALIGNED_SIZE): Float32Array {
+export function toModelInput(
+  rgba: Uint8ClampedArray | Uint8Array,
+  size = ALIGNED_SIZE,
+  mirrored = false,
+  out = new Float32Array(size * size * 3),
+): Float32Array {
   if (rgba.length !== size * size * 4) throw new Error(`expected a ${size}x${size} RGBA crop, got ${rgba.length} bytes`);
-  const out = new Float32Array(size * size * 3);
-  for (let i = 0, o = 0; i < rgba.length; i += 4, o += 3) {
-    out[o] = (rgba[i] ?? 0) / 127.5 - 1;
-    out[o + 1] = (rgba[i + 1] ?? 0) / 127.5 - 1;
-    out[o + 2] = (rgba[i + 2] ?? 0) / 127.5 - 1;
+  if (out.length !== size * size * 3) throw new Error(`expected a ${size * size * 3}-value input buffer, got ${out.length}`);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const i = (y * size + (mirrored ? size - 1 - x : x)) * 4;
+      const o = (y * size + x) * 3;
+      out[o] = (rgba[i] ?? 0) / 127.5 - 1;
+      out[o + 1] = (rgba[i + 1] ?? 0) / 127.5 - 1;
+      out[o + 2] = (rgba[i + 2] ?? 0) / 127.5 - 1;
+    }
   }
   return out;
 }

@@ -8,6 +8,7 @@
  * 4 participants. Per-participant face tracks are kept here, by overlap, instead.
  */
 import { FaceLandmarker, FilesetResolver, type FaceLandmarkerResult } from '@mediapipe/tasks-vision';
+import type { DetectorView } from '../core/detector-views';
 import { alignmentFor } from '../core/face-align';
 import { FaceTracker } from '../core/face-tracks';
 import { landmarkBounds } from '../core/face-summary';
@@ -87,7 +88,8 @@ export class FaceEngine {
     const landmarkMs = performance.now() - start;
     const faces = this.observe(result, bitmap, frame, tracker);
     const detectorStart = performance.now();
-    if (frame.scoreFaces) for (const face of faces) face.swapScore = this.swapScore(bitmap, face);
+    const view = frame.scoreFaces;
+    if (view) for (const face of faces) face.swapScore = this.swapScore(bitmap, face, view);
     const now = performance.now();
     return {
       participantId: frame.participantId,
@@ -132,10 +134,10 @@ export class FaceEngine {
   }
 
   /** The detector's probability for one face: aligned crop of the frame, then the model. */
-  private swapScore(bitmap: ImageBitmap, face: FaceObservation): number | null {
+  private swapScore(bitmap: ImageBitmap, face: FaceObservation, view: DetectorView): number | null {
     if (!this.detector) return null;
     const crop = this.cropper.crop(bitmap, alignmentFor(face.landmarks, bitmap.width, bitmap.height));
-    return this.detector.score(crop.data);
+    return this.detector.score(crop.data, view);
   }
 
   private cropStats(bitmap: ImageBitmap, box: FaceObservation['box']): { sharpness: number; brightness: number } {

@@ -1,12 +1,15 @@
 /**
  * The face-swap detector: Unmask's own model (models/face-swap, trained by `training/`), run with TensorFlow.js on
  * the aligned face crop. Picks the fastest real backend (WebGPU -> hardware WebGL -> wasm SIMD), loads the weights
- * from the extension's own files, and disposes every tensor it makes (a leak check in the tests guards this).
+ * from the extension's own files, runs them through the fused plan of `detector-forward`, and disposes every tensor
+ * it makes (a leak check in the tests guards this).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { ALIGNED_SIZE, toModelInput } from '../core/face-align';
+import { probabilityFromViews, type DetectorView } from '../core/detector-views';
+import { planForward } from './detector-forward';
 import { backendOrder, type BackendCapabilities, type DetectorBackend } from '../core/detector-backend';
 
 export const SWAP_MODEL_DIR = 'face-swap';
@@ -38,12 +41,20 @@ async function readRelease(url: string): Promise<ModelRelease> {
   }
 }
 
+const INPUT_VALUES = ALIGNED_SIZE * ALIGNED_SIZE * 3;
+
 export class SwapDetector {
+  private readonly plan: ReturnType<typeof planForward>;
+  /** Room for both views of one face, reused for every frame. */
+  private readonly input = new Float32Array(2 * INPUT_VALUES);
+
   private constructor(
     private readonly model: tf.LayersModel,
     readonly backend: DetectorBackend,
     readonly release: ModelRelease,
-  ) {}
+  ) {
+    this.plan = planForward(model);
+  }
 
   /** Loads the model from `assetsBase` (the extension's engine-assets folder URL). */
   static async load(assetsBase: string): Promise<SwapDetector> {
@@ -71,19 +82,22 @@ export class SwapDetector {
     if (!chosen) throw new Error('no TensorFlow.js backend could start');
     const model = await tf.loadLayersModel(`${assetsBase}/${SWAP_MODEL_DIR}/model.json`);
     const detector = new SwapDetector(model, chosen, await readRelease(`${assetsBase}/${SWAP_MODEL_DIR}/release.json`));
-    detector.score(new Uint8ClampedArray(ALIGNED_SIZE * ALIGNED_SIZE * 4)); // warm up: first call compiles kernels
+    // warm up both batch shapes: the first call of each compiles kernels
+    for (const view of ['plain', 'both'] as const) detector.score(new Uint8ClampedArray(ALIGNED_SIZE * ALIGNED_SIZE * 4), view);
     return detector;
   }
 
-  /** Probability that the face in this aligned RGBA crop is swapped or synthesised. */
-  score(rgba: Uint8ClampedArray): number {
-    const input = toModelInput(rgba);
-    const value = tf.tidy(() => {
-      const x = tf.tensor4d(input, [1, ALIGNED_SIZE, ALIGNED_SIZE, 3]);
-      const logit = this.model.predict(x) as tf.Tensor;
-      return tf.sigmoid(logit).dataSync()[0];
-    });
-    return value ?? NaN;
+  /**
+   * Probability that the face in this aligned RGBA crop is swapped or synthesised, from one view of it or from both
+   * (one batch of two; the mean of their logits).
+   */
+  score(rgba: Uint8ClampedArray, view: DetectorView): number {
+    const views = view === 'both' ? 2 : 1;
+    const input = this.input.subarray(0, views * INPUT_VALUES);
+    toModelInput(rgba, ALIGNED_SIZE, view === 'mirrored', input.subarray(0, INPUT_VALUES));
+    if (view === 'both') toModelInput(rgba, ALIGNED_SIZE, true, input.subarray(INPUT_VALUES));
+    const logits = tf.tidy(() => this.plan.forward(tf.tensor4d(input, [views, ALIGNED_SIZE, ALIGNED_SIZE, 3])).dataSync());
+    return probabilityFromViews(logits);
   }
 
   dispose(): void {

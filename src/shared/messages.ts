@@ -9,6 +9,7 @@
  *
  * Every receiver validates with the `is*` guards below before acting, and checks who sent the message.
  */
+import { DETECTOR_VIEWS, type DetectorView } from '../core/detector-views';
 import type { CallReport, KeyFrame } from './report-types';
 import type { EngineStatus, FrameResult, ParticipantSummary, Settings, TabState } from './types';
 import {
@@ -155,8 +156,8 @@ export interface FrameRequest {
   /** Size of the source video, so face sizes are reported in the participant's real pixels. */
   sourceWidth: number;
   sourceHeight: number;
-  /** Run the face-swap detector on the faces (false: landmarks, pose and quality only). */
-  scoreFaces: boolean;
+  /** Run the face-swap detector on the faces in this view (`core/detector-views`); null: landmarks, pose and quality only. */
+  scoreFaces: DetectorView | null;
 }
 
 export type EngineRequest = FrameRequest | { type: 'forget'; participantId: string };
@@ -215,7 +216,7 @@ export function isEngineRequest(v: unknown): v is EngineRequest {
     v.bitmap instanceof ImageBitmap &&
     isNonNegativeInt(v.sourceWidth) &&
     isNonNegativeInt(v.sourceHeight) &&
-    isBoolean(v.scoreFaces)
+    (v.scoreFaces === null || isOneOf(DETECTOR_VIEWS)(v.scoreFaces))
   );
 }
 

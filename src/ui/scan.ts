@@ -4,6 +4,7 @@
  * way, the same engine (landmarks, alignment, detector), the same fusion (ParticipantStatus / RiskFusion), so two
  * runs over the same file give the same numbers. `npm run scan` drives this page headless for whole folders.
  */
+import { viewForVideoFrame, type DetectorView } from '../core/detector-views';
 import { sampleTimes, imageVerdict, type ScanRow } from '../core/file-verdict';
 import { ParticipantStatus, riskSentence } from '../core/participant-status';
 import { sampleWidthFor } from '../core/sampler';
@@ -56,12 +57,12 @@ class LocalEngine {
     return this.status;
   }
 
-  async analyse(bitmap: ImageBitmap, sourceWidth: number, sourceHeight: number): Promise<FrameResult> {
+  async analyse(bitmap: ImageBitmap, sourceWidth: number, sourceHeight: number, view: DetectorView): Promise<FrameResult> {
     await this.ready;
     const frameId = this.nextFrame++;
     return new Promise((resolve, reject) => {
       this.pending.set(frameId, { resolve, reject });
-      this.port.postMessage({ type: 'frame', participantId: 'file', frameId, sampledAt: 0, bitmap, sourceWidth, sourceHeight, scoreFaces: true }, [bitmap]);
+      this.port.postMessage({ type: 'frame', participantId: 'file', frameId, sampledAt: 0, bitmap, sourceWidth, sourceHeight, scoreFaces: view }, [bitmap]);
     });
   }
 }
@@ -125,7 +126,7 @@ async function scanImage(file: File): Promise<ScanOutcome> {
     return { row, released: released(), frames: [], topFrames: [], detail: row.message };
   }
   const copy = await createImageBitmap(bitmap);
-  const result = await engine.analyse(bitmap, bitmap.width, bitmap.height);
+  const result = await engine.analyse(bitmap, bitmap.width, bitmap.height, 'both');
   const face = riskiest(result.faces);
   const topFrames: ScanOutcome['topFrames'] = [];
   row.framesAnalyzed = 1;
@@ -223,7 +224,8 @@ async function scanVideo(file: File, onProgress: (done: number, total: number) =
       const height = Math.max(1, Math.round((video.videoHeight * width) / video.videoWidth));
       const bitmap = await createImageBitmap(video, { resizeWidth: width, resizeHeight: height, resizeQuality: 'low' });
       const copy = await createImageBitmap(bitmap);
-      const result = await engine.analyse(bitmap, video.videoWidth, video.videoHeight);
+      // the i-th sampled frame of this file, as a call's i-th frame of a participant: views alternate the same way
+      const result = await engine.analyse(bitmap, video.videoWidth, video.videoHeight, viewForVideoFrame(i));
       status.onResult(result, null, t * 1000);
       const widest = Math.max(0, ...result.faces.map((f) => f.box.width));
       faceWidthFraction = widest > 0 ? widest : null;

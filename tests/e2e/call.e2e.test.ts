@@ -240,7 +240,7 @@ describe('Unmask in a local WebRTC call', () => {
       canvas.width = canvas.height = 64;
       canvas.getContext('2d')?.fillRect(0, 0, 64, 64);
       const bitmap = await createImageBitmap(canvas);
-      channel.port1.postMessage({ type: 'frame', participantId: 'p1', frameId: 1, sampledAt: 0, bitmap, sourceWidth: 64, sourceHeight: 64, scoreFaces: true }, [bitmap]);
+      channel.port1.postMessage({ type: 'frame', participantId: 'p1', frameId: 1, sampledAt: 0, bitmap, sourceWidth: 64, sourceHeight: 64, scoreFaces: 'plain' }, [bitmap]);
       await new Promise((r) => setTimeout(r, 2000));
       return replies;
     });

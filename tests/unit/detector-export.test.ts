@@ -2,59 +2,23 @@
 // engine's input/output shapes, matches the PyTorch outputs it was exported from, is deterministic and leaks no
 // tensors. Inputs are the synthetic crops in reference.json (no dataset pixels), preprocessed by the engine's own
 // toModelInput.
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { inflateSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALIGNED_SIZE, toModelInput } from '../../src/core/face-align';
+import { detectorFileHandler, readReference, rgbaFromReference } from './detector-fixtures';
 
 const CALLS = 100;
 const MODEL_DIR = join(__dirname, '..', '..', 'models', 'face-swap');
 
-interface Reference {
-  input_name: string;
-  output_name: string;
-  inputs: { name: string; shape: [number, number, number]; rgb_deflate_base64: string; logit: number; probability: number }[];
-}
-
-function fileHandler(dir: string): tf.io.IOHandler {
-  return {
-    load: async () => {
-      const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as {
-        modelTopology: object;
-        weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-      };
-      const specs = json.weightsManifest.flatMap((g) => g.weights);
-      const buffers = await Promise.all(json.weightsManifest.flatMap((g) => g.paths.map((p) => readFile(join(dir, p)))));
-      const all = Buffer.concat(buffers);
-      const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
-      return { modelTopology: json.modelTopology, weightSpecs: specs, weightData };
-    },
-  };
-}
-
-function crop(b64: string): Float32Array {
-  const rgb = inflateSync(Buffer.from(b64, 'base64'));
-  const rgba = new Uint8ClampedArray(ALIGNED_SIZE * ALIGNED_SIZE * 4);
-  for (let i = 0, o = 0; i < rgb.length; i += 3, o += 4) {
-    rgba[o] = rgb[i]!;
-    rgba[o + 1] = rgb[i + 1]!;
-    rgba[o + 2] = rgb[i + 2]!;
-    rgba[o + 3] = 255;
-  }
-  return toModelInput(rgba);
-}
-
 describe('face-swap detector export', () => {
   let model: tf.LayersModel;
-  const ref = JSON.parse(readFileSync(join(MODEL_DIR, 'reference.json'), 'utf8')) as Reference;
-  const inputs = ref.inputs.map((r) => crop(r.rgb_deflate_base64));
+  const ref = readReference(MODEL_DIR);
+  const inputs = ref.inputs.map((r) => toModelInput(rgbaFromReference(r.rgb_deflate_base64)));
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
-    model = await tf.loadLayersModel(fileHandler(MODEL_DIR));
+    model = await tf.loadLayersModel(detectorFileHandler(MODEL_DIR));
   }, 30_000);
   afterAll(() => model?.dispose());
 

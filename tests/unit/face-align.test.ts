@@ -86,5 +86,20 @@ describe('toModelInput', () => {
 
   it('rejects a crop of the wrong size', () => {
     expect(() => toModelInput(new Uint8ClampedArray(10))).toThrow(/128x128 RGBA/);
+    expect(() => toModelInput(new Uint8ClampedArray(ALIGNED_SIZE * ALIGNED_SIZE * 4), ALIGNED_SIZE, false, new Float32Array(3))).toThrow(/input buffer/);
+  });
+
+  it('mirrored is the plain input of the left-right flipped crop, into a reused buffer', () => {
+    const n = ALIGNED_SIZE;
+    const rgba = new Uint8ClampedArray(n * n * 4).map((_, i) => (i * 37) % 251);
+    const flipped = new Uint8ClampedArray(n * n * 4);
+    for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) flipped.set(rgba.subarray((y * n + x) * 4, (y * n + x) * 4 + 4), (y * n + (n - 1 - x)) * 4);
+    const buffer = new Float32Array(n * n * 3);
+    const mirrored = toModelInput(rgba, n, true, buffer);
+    expect(mirrored).toBe(buffer);
+    expect(Array.from(mirrored)).toEqual(Array.from(toModelInput(flipped)));
+    expect(Array.from(toModelInput(rgba, n, true))).not.toEqual(Array.from(toModelInput(rgba)));
+    // the first row's first pixel comes from the crop's last column
+    expect(mirrored[0]).toBeCloseTo(rgba[(n - 1) * 4]! / 127.5 - 1, 6);
   });
 });

@@ -310,13 +310,17 @@ describe('isEngineRequest', () => {
       bitmap,
       sourceWidth: 1280,
       sourceHeight: 720,
-      scoreFaces: true,
+      scoreFaces: 'plain',
     });
     // No ImageBitmap in this context at all: nothing is a frame.
     expect(isEngineRequest(frame({}))).toBe(false);
     vi.stubGlobal('ImageBitmap', FakeImageBitmap);
     expect(isEngineRequest(frame(new FakeImageBitmap()))).toBe(true);
     expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), scoreFaces: undefined })).toBe(false); // must say whether to score
+    expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), scoreFaces: null })).toBe(true);
+    expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), scoreFaces: 'both' })).toBe(true);
+    expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), scoreFaces: true })).toBe(false);
+    expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), scoreFaces: 'sideways' })).toBe(false);
     // What an ImageBitmap becomes through JSON.
     expect(isEngineRequest(frame({}))).toBe(false);
     expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), frameId: -1 })).toBe(false);

@@ -1,0 +1,56 @@
+// The fused forward plan (src/engine/detector-forward.ts) gives the shipped model's own outputs: same logits as
+// LayersModel.predict on the reference crops and their mirror images, batched or not, no leaked tensors; and it
+// refuses a model with layers it does not know instead of running it wrong.
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALIGNED_SIZE, toModelInput } from '../../src/core/face-align';
+import { planForward } from '../../src/engine/detector-forward';
+import { detectorFileHandler, referenceCrops } from './detector-fixtures';
+
+const MODEL_DIR = join(__dirname, '..', '..', 'models', 'face-swap');
+
+describe('fused detector forward plan', () => {
+  let model: tf.LayersModel;
+  const crops = referenceCrops(MODEL_DIR);
+
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    model = await tf.loadLayersModel(detectorFileHandler(MODEL_DIR));
+  }, 30_000);
+  afterAll(() => model?.dispose());
+
+  it('fuses every Conv2D + ReLU6 pair of the shipped net', () => {
+    const plan = planForward(model);
+    const convs = model.layers.filter((l) => l.getClassName() === 'Conv2D').length;
+    expect(convs).toBeGreaterThan(0);
+    // every conv but the second of each residual block (it feeds the Add) is followed by its own ReLU6
+    const residualAdds = model.layers.filter((l) => l.getClassName() === 'Add').length;
+    expect(plan.fusedPairs).toBe(convs - residualAdds);
+  });
+
+  it('matches LayersModel.predict within 1e-4 on the reference crops, plain and mirrored, in one batch', () => {
+    const plan = planForward(model);
+    const inputs = crops.flatMap((rgba) => [toModelInput(rgba), toModelInput(rgba, ALIGNED_SIZE, true)]);
+    const batch = tf.tensor4d(Float32Array.from(inputs.flatMap((a) => Array.from(a))), [inputs.length, ALIGNED_SIZE, ALIGNED_SIZE, 3]);
+    const before = tf.memory().numTensors;
+    const planned = tf.tidy(() => Array.from(plan.forward(batch).dataSync()));
+    expect(tf.memory().numTensors).toBe(before);
+    const layers = model.predict(batch) as tf.Tensor;
+    const expected = Array.from(layers.dataSync());
+    tf.dispose([batch, layers]);
+    expect(planned).toHaveLength(inputs.length);
+    planned.forEach((v, i) => expect(Math.abs(v - expected[i]!), `input ${i}`).toBeLessThan(1e-4));
+    // the two views of a real crop are different inputs, not the same number twice
+    expect(planned[0]).not.toBe(planned[1]);
+  }, 60_000);
+
+  it('refuses a layer type it does not plan', () => {
+    const input = tf.input({ shape: [8, 8, 3] });
+    const pooled = tf.layers.maxPooling2d({ poolSize: 2 }).apply(input) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 1 }).apply(tf.layers.flatten().apply(pooled)) as tf.SymbolicTensor;
+    const odd = tf.model({ inputs: input, outputs: out });
+    expect(() => planForward(odd)).toThrow(/unsupported layer MaxPooling2D/);
+    odd.dispose();
+  });
+});
