@@ -8,10 +8,10 @@
  * - 'standard' is DEFAULT_FUSION unchanged, and it is the only setting the published figures (models/README.md,
  *   docs/benchmarks.md) measure. The other two are shifts around it, not separately measured operating points.
  * - 'low' (fewer false alarms, later or missed warnings): every enter and exit threshold +0.04. With the v0.3
- *   thresholds that is suspicious 0.933 / 0.829 and likely deepfake 0.99 / 0.98 (held under the 0.99 ceiling below):
- *   0.933 is about the 96.5th percentile of real faces' per-frame scores on the development data, 0.99 the 99.5th.
- * - 'high' (earlier warnings, more false alarms): every threshold -0.06, i.e. suspicious 0.833 / 0.729 and likely
- *   deepfake 0.926 / 0.909: about the 92nd and the 96th percentiles of real faces' per-frame scores, so expect
+ *   thresholds that is suspicious 0.942 / 0.822 and likely deepfake 0.99 / 0.98 (held under the 0.99 ceiling below):
+ *   0.942 is about the 97th percentile of real faces' scores on the development data, 0.99 the 99.3rd.
+ * - 'high' (earlier warnings, more false alarms): every threshold -0.06, i.e. suspicious 0.842 / 0.722 and likely
+ *   deepfake 0.923 / 0.899: about the 92.5th and the 96th percentiles of real faces' scores, so expect
  *   "suspicious" on real people noticeably more often.
  *
  * Thresholds stay within [0.01, 0.99] (a threshold of 1 could never be reached), each exit stays below its enter
