@@ -45,6 +45,27 @@ describe('fused detector forward plan', () => {
     expect(planned[0]).not.toBe(planned[1]);
   }, 60_000);
 
+  // The engine's path (SwapDetector.score): one tidy per face, batch of 1 for a video frame, 2 for a still image.
+  // TF.js's pure-JS cpu backend takes ~0.1 s per face here, hence the count and the timeout.
+  it('is deterministic and leaks no tensors over repeated calls of both batch shapes', () => {
+    const plan = planForward(model);
+    const one = toModelInput(crops[0]!);
+    const two = Float32Array.from([...one, ...toModelInput(crops[0]!, ALIGNED_SIZE, true)]);
+    const run = (x: Float32Array, n: number): number[] =>
+      tf.tidy(() => Array.from(plan.forward(tf.tensor4d(x, [n, ALIGNED_SIZE, ALIGNED_SIZE, 3])).dataSync()));
+    const first = run(one, 1);
+    const pair = run(two, 2);
+    expect(pair[0]).toBeCloseTo(first[0]!, 5);
+    const tensors = tf.memory().numTensors;
+    const bytes = tf.memory().numBytes;
+    for (let i = 0; i < 40; i++) {
+      if (i % 2 === 0) expect(run(one, 1)).toEqual(first);
+      else expect(run(two, 2)).toEqual(pair);
+    }
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(tf.memory().numBytes).toBe(bytes);
+  }, 60_000);
+
   it('refuses a layer type it does not plan', () => {
     const input = tf.input({ shape: [8, 8, 3] });
     const pooled = tf.layers.maxPooling2d({ poolSize: 2 }).apply(input) as tf.SymbolicTensor;
