@@ -8,6 +8,8 @@
  * With --labels-from-dirs (files under a `real/` or `fake/` folder) it also prints AUC, the true-positive rate at 1%
  * and 5% false-positive rate, false alerts on real files and the median time to alert on fakes.
  * A bad file (corrupt, no video track, unsupported codec, no face) gets its row and message; the run goes on.
+ * --json writes { rows, metrics, timelines }: a timeline per file holds each sampled frame's clip time, face score,
+ * fused score and verdict (what the page's chart shows), for looking at how a clip's score evolved.
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, relative, resolve, sep } from 'node:path';
@@ -59,6 +61,8 @@ if (!existsSync(resolve(args.extension, 'manifest.json'))) throw new Error(`${ar
 
 const browser = await launchWithExtension(null, args.extension);
 const rows: ScanRow[] = [];
+/** Per file, each sampled frame's face score and the fused score after it (the page's chart), for --json. */
+const timelines: { file: string; frames: ScanOutcome['frames'] }[] = [];
 const started = Date.now();
 try {
   const page = await browser.context.newPage();
@@ -74,6 +78,7 @@ try {
       input.value = '';
     });
     rows.push({ ...outcome.row, file: relative(process.cwd(), file) || basename(file) });
+    timelines.push({ file: rows[rows.length - 1]!.file, frames: outcome.frames });
     const elapsed = (Date.now() - started) / 1000;
     const eta = (elapsed / (i + 1)) * (files.length - i - 1);
     process.stderr.write(`\r[${i + 1}/${files.length}] ${Math.round(elapsed)} s elapsed, ~${Math.round(eta)} s left   `);
@@ -116,4 +121,4 @@ if (args.labels) {
       `false alerts on real: ${metrics.falseAlertsOnReal as number}/${metrics.real as number} · fakes alerted: ${metrics.fakesAlerted as number}/${metrics.fake as number} · median time to alert: ${fmt(metrics.medianTimeToAlertS)} s`,
   );
 }
-if (args.json) writeFileSync(args.json, `${JSON.stringify({ rows, metrics }, null, 2)}\n`);
+if (args.json) writeFileSync(args.json, `${JSON.stringify({ rows, metrics, timelines })}\n`);
