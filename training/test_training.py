@@ -95,6 +95,27 @@ class TrainingTest(unittest.TestCase):
         self.assertEqual(xb.dtype, torch.uint8)
         self.assertEqual(yb.tolist(), [0, 0, 0, 0, 1, 1, 1, 1])  # reals first, then self-blends, then DFDC fakes
 
+    def test_source_balanced_self_blends(self):
+        from .train import source_balanced_sbi_p
+        # 5,600 DFDC reals and 2,800 LFW reals: LFW is a third of the reals, so it must be a third of all 32 fakes,
+        # i.e. two thirds of the 16 self-blends (the 16 DFDC fakes are all DFDC)
+        p = source_balanced_sbi_p(5600, 2800, 16, 16)
+        self.assertEqual(len(p), 8400)
+        self.assertAlmostEqual(p.sum(), 1.0, places=12)
+        self.assertAlmostEqual(p[5600:].sum(), 2 / 3, places=9)
+        self.assertTrue(np.allclose(p[:5600], p[0]) and np.allclose(p[5600:], p[-1]))  # uniform within a source
+        self.assertAlmostEqual(source_balanced_sbi_p(100, 900, 4, 28)[100:].sum(), 1.0)  # capped: all self-blends LFW
+        # the default path (no weights) draws exactly as before
+        rng0 = np.random.default_rng(0)
+        real = rng0.integers(0, 256, (6, 128, 128, 3), dtype=np.uint8)
+        t = np.linspace(0, 2 * np.pi, 478, endpoint=False)
+        lm = np.tile(np.stack([64 + 30 * np.cos(t), 64 + 40 * np.sin(t)], 1)[None], (6, 1, 1)).astype(np.float32)
+        a = make_batch(real, lm, real[:3], 2, 2, 2, 0.0, np.random.default_rng(5))
+        b = make_batch(real, lm, real[:3], 2, 2, 2, 0.0, np.random.default_rng(5), None)
+        self.assertTrue(torch.equal(a, b))
+        c = make_batch(real, lm, real[:3], 2, 2, 2, 0.0, np.random.default_rng(5), np.r_[np.zeros(5), 1.0])
+        self.assertFalse(torch.equal(a, c))
+
     def test_pack_round_trip_is_close(self):
         # smooth synthetic faces: WebP at quality 90 keeps them within a few levels; landmarks within 1/32 px
         yy, xx = np.mgrid[0:128, 0:128]

@@ -31,11 +31,13 @@ def to_tensor(images_uint8: np.ndarray) -> torch.Tensor:
 
 
 def make_batch(real_images: np.ndarray, real_lms: np.ndarray, fake_images: np.ndarray, n_real: int, n_sbi: int,
-               n_dfake: int, rerender_share: float, rng: np.random.Generator) -> torch.Tensor:
+               n_dfake: int, rerender_share: float, rng: np.random.Generator,
+               sbi_p: np.ndarray | None = None) -> torch.Tensor:
     """One training batch in [0, 1], 8-bit quantised: n_real reals, n_sbi self-blends of other reals, n_dfake DFDC
-    fakes, in that order (labels 0, 1, 1), all with video-call augmentations. Shared by train.py and train_gpu.py."""
+    fakes, in that order (labels 0, 1, 1), all with video-call augmentations. Shared by train.py and train_gpu.py.
+    sbi_p: probabilities for drawing the self-blends' source reals (None: uniform, as every shipped run did)."""
     ri = rng.integers(0, len(real_images), n_real)
-    si = rng.integers(0, len(real_images), n_sbi)
+    si = rng.choice(len(real_images), n_sbi, p=sbi_p) if sbi_p is not None else rng.integers(0, len(real_images), n_sbi)
     fi = rng.integers(0, len(fake_images), n_dfake)
     n_rr = int(round(n_sbi * rerender_share))
     sbi = torch.cat([
@@ -44,6 +46,17 @@ def make_batch(real_images: np.ndarray, real_lms: np.ndarray, fake_images: np.nd
     ]) if n_rr else self_blend(to_tensor(real_images[si]), real_lms[si], rng)
     x = torch.cat([to_tensor(real_images[ri]), sbi, to_tensor(fake_images[fi])])
     return call_augment(x, rng)
+
+
+def source_balanced_sbi_p(n_dfdc: int, n_other: int, n_sbi: int, n_dfake: int) -> np.ndarray:
+    """Per-image probabilities for the self-blends' sources, the real pool being n_dfdc DFDC reals then n_other reals
+    of another source (LFW). Reals are drawn uniformly, so the other source is a share s = n_other / (n_dfdc + n_other)
+    of them; every DFDC fake is DFDC, so the self-blends must carry the other source's whole share of the fakes:
+    s * (n_sbi + n_dfake) of the n_sbi self-blends (capped at all of them)."""
+    s = n_other / (n_dfdc + n_other)
+    other = min(1.0, s * (n_sbi + n_dfake) / n_sbi)
+    p = np.r_[np.full(n_dfdc, (1 - other) / n_dfdc), np.full(n_other, other / n_other)]
+    return p / p.sum()
 
 
 @torch.no_grad()
@@ -72,6 +85,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--init", default="", help="start from this checkpoint's weights (fine-tuning) instead of random")
+    ap.add_argument("--balance-sources", action="store_true",
+                    help="draw the self-blends' sources so that each real source (DFDC, LFW) makes up the same share "
+                         "of the fakes as of the reals: the photo source then says nothing about the label")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -89,6 +105,7 @@ def main() -> None:
     real_images = np.concatenate([dtrain.images[dtrain.labels == 0], ltrain.images])
     real_lms = np.concatenate([dtrain.landmarks[dtrain.labels == 0], ltrain.landmarks])
     fake_images = dtrain.images[dtrain.labels == 1]
+    n_dfdc_real = int((dtrain.labels == 0).sum())
 
     model = Detector()
     if args.init:
@@ -114,13 +131,14 @@ def main() -> None:
     n_sbi = int(round((args.batch - n_real) * args.sbi_share))
     n_dfake = args.batch - n_real - n_sbi
     labels = torch.cat([torch.zeros(n_real), torch.ones(n_sbi + n_dfake)])
+    sbi_p = source_balanced_sbi_p(n_dfdc_real, len(ltrain), n_sbi, n_dfake) if args.balance_sources else None
     step = 0
     for epoch in range(args.epochs):
         model.train()
         te = time.time()
         losses = []
         for _ in range(steps_per_epoch):
-            x = make_batch(real_images, real_lms, fake_images, n_real, n_sbi, n_dfake, args.rerender_share, rng)
+            x = make_batch(real_images, real_lms, fake_images, n_real, n_sbi, n_dfake, args.rerender_share, rng, sbi_p)
             x = x * 2 - 1  # == uint8 / 127.5 - 1, as in the engine
             logits = model(x.contiguous(memory_format=torch.channels_last))
             loss = F.binary_cross_entropy_with_logits(logits, labels)
