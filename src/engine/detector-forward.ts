@@ -1,6 +1,6 @@
 /**
  * A faster forward pass for the face-swap detector's LayersModel. TF.js layers run every layer as its own kernel, and
- * fuse a Conv2D with its activation only for relu/linear/elu, so each of the net's ten "Conv2D then ReLU(max 6)"
+ * fuse a Conv2D with its activation only for relu/linear/elu, so each of the net's eight "Conv2D then ReLU(max 6)"
  * pairs costs two passes over the feature map. This walks the same topology once at load time and plans each such
  * pair as one `tf.fused.conv2d` with bias and relu6 (XNNPACK clamps in the convolution's output loop), the rest as
  * the plain ops. Measured in Node on the wasm SIMD backend, 2-core VM: 3.9 -> 3.4 ms median per face, identical
