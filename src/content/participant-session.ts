@@ -148,8 +148,9 @@ export class ParticipantSession {
         // The detector runs in calls only for a model released for live verdicts: an unreleased one would cost the
         // user's CPU for nothing shown. Test builds always run it, so the benchmark measures the whole engine.
         const detect = __UNMASK_E2E__ || (status.kind === 'ready' && status.verdicts);
-        const scoreFaces = detect ? viewForVideoFrame(this.scoredFrames++) : null;
+        const scoreFaces = detect ? viewForVideoFrame(this.scoredFrames) : null;
         const sent = this.engine.send({ type: 'frame', participantId: this.id, frameId, sampledAt: now, bitmap, sourceWidth: videoWidth, sourceHeight: videoHeight, scoreFaces });
+        if (sent && detect) this.scoredFrames++; // a frame that never left does not use up its view
         if (!sent) {
           bitmap.close();
           this.sampler.cancel(frameId);
