@@ -77,8 +77,9 @@ try {
       const input = document.getElementById('file') as HTMLInputElement;
       input.value = '';
     });
-    rows.push({ ...outcome.row, file: relative(process.cwd(), file) || basename(file) });
-    timelines.push({ file: rows[rows.length - 1]!.file, frames: outcome.frames });
+    const name = relative(process.cwd(), file) || basename(file);
+    rows.push({ ...outcome.row, file: name });
+    timelines.push({ file: name, frames: outcome.frames });
     const elapsed = (Date.now() - started) / 1000;
     const eta = (elapsed / (i + 1)) * (files.length - i - 1);
     process.stderr.write(`\r[${i + 1}/${files.length}] ${Math.round(elapsed)} s elapsed, ~${Math.round(eta)} s left   `);
