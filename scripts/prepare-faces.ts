@@ -2,15 +2,19 @@
  * Makes the detector's training and development crops from a face data folder, with the extension's own engine
  * (MediaPipe landmarker in Chromium) and the same alignment and crop code that runs in a call.
  *
- *   npm run faces -- --data ../shared/data --out .cache/faces [--sets dfdc,lfw] [--limit N]
+ *   npm run faces -- --data ../shared/data --out .cache/faces [--sets dfdc,lfw,dfl] [--fps 10] [--limit N]
  *
  * Reads (never writes) the data folder:
  *   dfdc/{train,dev}/labels.csv + images   (file,label,group,...)
  *   real-faces/lfw/<person>/*.jpg           (real; people split into train/dev by a hash of their name)
+ *   dfl/{real,fake}/<clip>.mp4              (only with --sets dfl: frames at --fps, decoded by ffmpeg into
+ *                                            <out>/_frames; split "clips", group = the clip name, which a fake shares
+ *                                            with its real source)
  * Writes under --out, per set and split: <label>/<name>.png (aligned 128x128 crops) and manifest.jsonl, one line per
  * source image: {png, source, label, group, faces, pose, quality, landmarks} (landmarks: 478 x,y in crop pixels),
  * or {source, label, group, faces: 0, error?} when no face was found. Re-running skips images already done.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -39,8 +43,10 @@ interface Item {
   split: string;
   label: 'real' | 'fake';
   group: string;
-  /** Path relative to the data folder. */
+  /** Path relative to the data folder (for a video frame: the clip's path, then `#t=<seconds>`). */
   source: string;
+  /** Where the tool page fetches the image, when it is not the source itself: /frames/... */
+  url?: string;
 }
 
 function dfdcItems(): Item[] {
@@ -74,7 +80,34 @@ function lfwItems(): Item[] {
   return items;
 }
 
-const all = [...(sets.includes('dfdc') ? dfdcItems() : []), ...(sets.includes('lfw') ? lfwItems() : [])];
+const framesDir = join(outDir, '_frames');
+
+/** Frames of the DeepFaceLive clips at --fps (PNG, lossless), extracted once by ffmpeg. */
+function dflItems(): Item[] {
+  const fps = Number(arg('fps', '10'));
+  const items: Item[] = [];
+  for (const label of ['real', 'fake'] as const) {
+    const base = join(dataDir, 'dfl', label);
+    if (!existsSync(base)) continue;
+    for (const file of readdirSync(base).sort()) {
+      if (!/\.(mp4|webm|mov)$/i.test(file)) continue;
+      const clip = file.replace(/\.[^.]+$/, '');
+      const dir = join(framesDir, 'dfl', label, clip);
+      if (!existsSync(join(dir, 'done'))) {
+        mkdirSync(dir, { recursive: true });
+        execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', join(base, file), '-vf', `fps=${fps}`, join(dir, '%05d.png')]);
+        writeFileSync(join(dir, 'done'), `${fps}\n`);
+      }
+      for (const frame of readdirSync(dir).filter((f) => f.endsWith('.png')).sort()) {
+        const t = ((Number(frame.slice(0, 5)) - 1) / fps).toFixed(3);
+        items.push({ set: 'dfl', split: 'clips', label, group: clip, source: `dfl/${label}/${file}#t=${t}`, url: `/frames/dfl/${label}/${clip}/${frame}` });
+      }
+    }
+  }
+  return items;
+}
+
+const all = [...(sets.includes('dfdc') ? dfdcItems() : []), ...(sets.includes('lfw') ? lfwItems() : []), ...(sets.includes('dfl') ? dflItems() : [])];
 const manifestPath = (item: Item): string => join(outDir, item.set, item.split, 'manifest.jsonl');
 const done = new Set<string>();
 for (const path of new Set(all.map(manifestPath)))
@@ -82,7 +115,8 @@ for (const path of new Set(all.map(manifestPath)))
 const todo = all.filter((i) => !done.has(i.source)).slice(0, limit);
 console.log(`${all.length} images in ${sets.join(', ')}; ${done.size} already done; processing ${todo.length}`);
 
-const MOUNTS: Record<string, string> = { '/tool/': join(ROOT, '.cache/face-tool'), '/engine-assets/': join(ROOT, 'public/engine-assets'), '/data/': dataDir };
+mkdirSync(framesDir, { recursive: true });
+const MOUNTS: Record<string, string> = { '/tool/': join(ROOT, '.cache/face-tool'), '/engine-assets/': join(ROOT, 'public/engine-assets'), '/data/': dataDir, '/frames/': framesDir };
 for (const dir of Object.values(MOUNTS)) if (!existsSync(dir)) throw new Error(`${dir} is missing: run \`npm run faces:build\` (and \`npm run models\`) first`);
 const server = await serveFolders(MOUNTS);
 const origin = server.origin;
@@ -98,14 +132,14 @@ try {
     const batch = todo.slice(i, i + BATCH);
     const results = await page.evaluate(
       (urls) => (window as unknown as { processImages: (u: string[]) => Promise<PageResult[]> }).processImages(urls),
-      batch.map((item) => `/data/${item.source.split('/').map(encodeURIComponent).join('/')}`),
+      batch.map((item) => item.url ?? `/data/${item.source.split('/').map(encodeURIComponent).join('/')}`),
     );
     results.forEach((r, k) => {
       const item = batch[k]!;
       const record: Record<string, unknown> = { source: item.source, label: item.label, group: item.group, faces: r.faces, width: r.width, height: r.height };
       if (r.error) record.error = r.error;
       if (r.face) {
-        const name = item.source.replace(/^.*\//, '').replace(/\.[^.]+$/, '');
+        const name = item.url ? `${item.group}-${item.url.replace(/^.*\//, '').replace(/\.png$/, '')}` : item.source.replace(/^.*\//, '').replace(/\.[^.]+$/, '');
         const png = join(item.label, `${item.set === 'lfw' ? `${item.group}__` : ''}${name}.png`);
         const dir = join(outDir, item.set, item.split, item.label);
         mkdirSync(dir, { recursive: true });

@@ -14,7 +14,7 @@ from .metrics import auc, tpr_at_fpr
 from .model import Detector, count_mflops, tf_same_pad
 from .pack import LANDMARK_SCALE, decode, encode
 from .soup import interpolate, reestimate_bn
-from .train import make_batch
+from .train import batch_plan, dfl_batch, make_batch
 from .train_gpu import TEACHER, BatchStream, lr_factor
 
 
@@ -94,6 +94,20 @@ class TrainingTest(unittest.TestCase):
         xb, yb = next(stream)
         self.assertEqual(xb.dtype, torch.uint8)
         self.assertEqual(yb.tolist(), [0, 0, 0, 0, 1, 1, 1, 1])  # reals first, then self-blends, then DFDC fakes
+
+    def test_batch_plan_with_and_without_dfl_frames(self):
+        self.assertEqual(batch_plan(64, 0.5, 0.0), (32, 16, 16, 0))  # the split of every run before --dfl-share
+        self.assertEqual(batch_plan(64, 0.5, 0.25), (24, 12, 12, 8))
+        for batch, sbi, dfl in ((64, 0.6, 0.25), (63, 0.5, 0.1), (256, 0.5, 0.5)):
+            n_real, n_sbi, n_dfake, n_dfl = batch_plan(batch, sbi, dfl)
+            self.assertEqual(n_real + n_sbi + n_dfake + 2 * n_dfl, batch)
+            self.assertEqual(n_real + n_dfl, batch // 2)  # reals stay half the batch
+        rng = np.random.default_rng(0)
+        real = np.zeros((5, 128, 128, 3), np.uint8)
+        fake = np.full((5, 128, 128, 3), 255, np.uint8)
+        x = dfl_batch(real, fake, 3, rng)
+        self.assertEqual(tuple(x.shape), (6, 3, 128, 128))
+        self.assertLess(float(x[:3].mean()), float(x[3:].mean()))  # reals first, then the swaps
 
     def test_source_balanced_self_blends(self):
         from .train import source_balanced_sbi_p

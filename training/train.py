@@ -3,8 +3,10 @@
   /usr/bin/python3 -m training.train --faces .cache/faces --out models/face-swap [--epochs N] [--seed S]
 
 Each batch is half real (DFDC real train + LFW train), half fake: self-blended images made on the fly from real
-crops, and DFDC fake train crops, about 50/50. Everything gets video-call augmentations. The checkpoint with the
-best DFDC dev AUC is kept and exported to TF.js (model.json + weights) in --out.
+crops, and DFDC fake train crops, about 50/50. With --dfl-share, DeepFaceLive clip frames and their real sources
+take part of both halves (an experiment, cross-validated by --dfl-exclude; see models/README.md). Everything gets
+video-call augmentations. The checkpoint with the best DFDC dev AUC (or, with --keep last, the last one) is kept
+and exported to TF.js (model.json + weights) in --out.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import json
 import math
 import os
 import random
+import re
 import time
 
 import numpy as np
@@ -59,6 +62,36 @@ def source_balanced_sbi_p(n_dfdc: int, n_other: int, n_sbi: int, n_dfake: int) -
     return p / p.sum()
 
 
+def batch_plan(batch: int, sbi_share: float, dfl_share: float) -> tuple[int, int, int, int]:
+    """How a batch splits: (pool reals, self-blends, DFDC fakes, DFL frames per class). Half real, half fake; the DFL
+    frames (n real + n swapped) take their places from both halves, and dfl_share 0 gives every earlier run's split."""
+    n_dfl = int(round(batch * dfl_share / 2))
+    n_real = batch // 2 - n_dfl
+    n_sbi = int(round((batch - batch // 2 - n_dfl) * sbi_share))
+    return n_real, n_sbi, batch - 2 * n_dfl - n_real - n_sbi, n_dfl
+
+
+def dfl_frames(faces: str, exclude: str) -> tuple[np.ndarray, np.ndarray]:
+    """Aligned crops of the DeepFaceLive clips' frames (real, fake), less the clips of the excluded swap identities.
+    Every clip has its own source person, so leaving an identity out also leaves its source people out."""
+    split = load_split(faces, "dfl", "clips")
+    out = {x.strip() for x in exclude.split(",") if x.strip()}
+    keep = np.array([re.sub(r"_\d+$", "", g) not in out for g in split.groups])
+    real, fake = split.images[keep & (split.labels == 0)], split.images[keep & (split.labels == 1)]
+    clips = sorted({g for g, k in zip(split.groups, keep) if k})
+    print(f"DFL frames: {len(real)} real, {len(fake)} fake from {len(clips)} clip pairs (left out: {sorted(out) or 'none'})",
+          flush=True)
+    if not len(real) or not len(fake):
+        raise SystemExit("no DFL frames to train on: run `npm run faces -- --data ../shared/data --sets dfl` first")
+    return real, fake
+
+
+def dfl_batch(real: np.ndarray, fake: np.ndarray, n: int, rng: np.random.Generator) -> torch.Tensor:
+    """n real then n swapped DFL frames, with the same video-call augmentations as the rest of the batch."""
+    x = torch.cat([to_tensor(real[rng.integers(0, len(real), n)]), to_tensor(fake[rng.integers(0, len(fake), n)])])
+    return call_augment(x, rng)
+
+
 @torch.no_grad()
 def predict(model: Detector, images_uint8: np.ndarray, batch: int = 200) -> np.ndarray:
     """Logits for uint8 crops with the engine's preprocessing (x/127.5 - 1), no augmentation."""
@@ -88,6 +121,14 @@ def main() -> None:
     ap.add_argument("--balance-sources", action="store_true",
                     help="draw the self-blends' sources so that each real source (DFDC, LFW) makes up the same share "
                          "of the fakes as of the reals: the photo source then says nothing about the label")
+    ap.add_argument("--dfl-share", type=float, default=0.0,
+                    help="share of each batch made of DeepFaceLive clip frames (npm run faces -- --sets dfl), half "
+                         "real and half their swaps; 0: none, as every shipped run before v0.4 did")
+    ap.add_argument("--dfl-exclude", default="",
+                    help="comma-separated swap identities (clip names without their _N) whose clips stay out of "
+                         "training: a cross-validation fold")
+    ap.add_argument("--keep", choices=["best", "last"], default="best",
+                    help="export the epoch with the best DFDC dev AUC, or the last epoch (a fixed schedule)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -106,6 +147,7 @@ def main() -> None:
     real_lms = np.concatenate([dtrain.landmarks[dtrain.labels == 0], ltrain.landmarks])
     fake_images = dtrain.images[dtrain.labels == 1]
     n_dfdc_real = int((dtrain.labels == 0).sum())
+    dfl_real, dfl_fake = dfl_frames(args.faces, args.dfl_exclude) if args.dfl_share > 0 else (None, None)
 
     model = Detector()
     if args.init:
@@ -127,10 +169,8 @@ def main() -> None:
     log_path = os.path.join(args.out, "train-log.jsonl")
     log = open(log_path, "w")
     best_auc, best_epoch = -1.0, -1
-    n_real = args.batch // 2
-    n_sbi = int(round((args.batch - n_real) * args.sbi_share))
-    n_dfake = args.batch - n_real - n_sbi
-    labels = torch.cat([torch.zeros(n_real), torch.ones(n_sbi + n_dfake)])
+    n_real, n_sbi, n_dfake, n_dfl = batch_plan(args.batch, args.sbi_share, args.dfl_share)
+    labels = torch.cat([torch.zeros(n_real), torch.ones(n_sbi + n_dfake), torch.zeros(n_dfl), torch.ones(n_dfl)])
     sbi_p = source_balanced_sbi_p(n_dfdc_real, len(ltrain), n_sbi, n_dfake) if args.balance_sources else None
     step = 0
     for epoch in range(args.epochs):
@@ -139,6 +179,8 @@ def main() -> None:
         losses = []
         for _ in range(steps_per_epoch):
             x = make_batch(real_images, real_lms, fake_images, n_real, n_sbi, n_dfake, args.rerender_share, rng, sbi_p)
+            if n_dfl:
+                x = torch.cat([x, dfl_batch(dfl_real, dfl_fake, n_dfl, rng)])
             x = x * 2 - 1  # == uint8 / 127.5 - 1, as in the engine
             logits = model(x.contiguous(memory_format=torch.channels_last))
             loss = F.binary_cross_entropy_with_logits(logits, labels)
@@ -159,7 +201,7 @@ def main() -> None:
         log.write(json.dumps(rec) + "\n")
         log.flush()
         print(json.dumps(rec), flush=True)
-        if dev_auc > best_auc:
+        if dev_auc > best_auc or args.keep == "last":
             best_auc, best_epoch = dev_auc, epoch + 1
             torch.save({"state_dict": model.state_dict(), "epoch": epoch + 1, "dfdc_dev_auc": dev_auc,
                         "args": vars(args)}, os.path.join(args.out, "checkpoint.pt"))
