@@ -105,9 +105,13 @@ class TrainingTest(unittest.TestCase):
         rng = np.random.default_rng(0)
         real = np.zeros((5, 128, 128, 3), np.uint8)
         fake = np.full((5, 128, 128, 3), 255, np.uint8)
-        x = dfl_batch(real, fake, 3, rng)
+        lms = np.tile(np.mgrid[30:100:22j, 30:100:22j].reshape(2, -1).T[None], (5, 1, 1)).astype(np.float32)[:, :478]
+        x = dfl_batch(real, lms, fake, 3, rng)
         self.assertEqual(tuple(x.shape), (6, 3, 128, 128))
         self.assertLess(float(x[:3].mean()), float(x[3:].mean()))  # reals first, then the swaps
+        y = dfl_batch(real, lms, fake, 3, np.random.default_rng(0), fakes="self-blends")
+        self.assertEqual(tuple(y.shape), (6, 3, 128, 128))  # fakes made from the reals, never from the swaps
+        self.assertLess(float(y[3:].mean()), 0.5)
 
     def test_source_balanced_self_blends(self):
         from .train import source_balanced_sbi_p

@@ -71,24 +71,32 @@ def batch_plan(batch: int, sbi_share: float, dfl_share: float) -> tuple[int, int
     return n_real, n_sbi, batch - 2 * n_dfl - n_real - n_sbi, n_dfl
 
 
-def dfl_frames(faces: str, exclude: str) -> tuple[np.ndarray, np.ndarray]:
-    """Aligned crops of the DeepFaceLive clips' frames (real, fake), less the clips of the excluded swap identities.
+def dfl_frames(faces: str, exclude: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Aligned crops of the DeepFaceLive clips' frames (real, the reals' landmarks, fake), less the clips of the excluded swap identities.
     Every clip has its own source person, so leaving an identity out also leaves its source people out."""
     split = load_split(faces, "dfl", "clips")
     out = {x.strip() for x in exclude.split(",") if x.strip()}
     keep = np.array([re.sub(r"_\d+$", "", g) not in out for g in split.groups])
     real, fake = split.images[keep & (split.labels == 0)], split.images[keep & (split.labels == 1)]
+    real_lms = split.landmarks[keep & (split.labels == 0)]
     clips = sorted({g for g, k in zip(split.groups, keep) if k})
     print(f"DFL frames: {len(real)} real, {len(fake)} fake from {len(clips)} clip pairs (left out: {sorted(out) or 'none'})",
           flush=True)
     if not len(real) or not len(fake):
         raise SystemExit("no DFL frames to train on: run `npm run faces -- --data ../shared/data --sets dfl` first")
-    return real, fake
+    return real, real_lms, fake
 
 
-def dfl_batch(real: np.ndarray, fake: np.ndarray, n: int, rng: np.random.Generator) -> torch.Tensor:
-    """n real then n swapped DFL frames, with the same video-call augmentations as the rest of the batch."""
-    x = torch.cat([to_tensor(real[rng.integers(0, len(real), n)]), to_tensor(fake[rng.integers(0, len(fake), n)])])
+def dfl_batch(real: np.ndarray, real_lms: np.ndarray, fake: np.ndarray, n: int, rng: np.random.Generator,
+              fakes: str = "swaps") -> torch.Tensor:
+    """n real DFL frames, then n fakes: the clips' DeepFaceLive swaps, or (fakes="self-blends") self-blends of the
+    real frames, so that only the real cameras and people are learnt from; all with the batch's call augmentations."""
+    if fakes == "self-blends":
+        j = rng.integers(0, len(real), n)
+        fake_part = self_blend(to_tensor(real[j]), real_lms[j], rng)
+    else:
+        fake_part = to_tensor(fake[rng.integers(0, len(fake), n)])
+    x = torch.cat([to_tensor(real[rng.integers(0, len(real), n)]), fake_part])
     return call_augment(x, rng)
 
 
@@ -127,6 +135,8 @@ def main() -> None:
     ap.add_argument("--dfl-exclude", default="",
                     help="comma-separated swap identities (clip names without their _N) whose clips stay out of "
                          "training: a cross-validation fold")
+    ap.add_argument("--dfl-fakes", choices=["swaps", "self-blends"], default="swaps",
+                    help="the DFL half's fakes: the clips' DeepFaceLive swaps, or self-blends of their real frames")
     ap.add_argument("--keep", choices=["best", "last"], default="best",
                     help="export the epoch with the best DFDC dev AUC, or the last epoch (a fixed schedule)")
     args = ap.parse_args()
@@ -147,7 +157,7 @@ def main() -> None:
     real_lms = np.concatenate([dtrain.landmarks[dtrain.labels == 0], ltrain.landmarks])
     fake_images = dtrain.images[dtrain.labels == 1]
     n_dfdc_real = int((dtrain.labels == 0).sum())
-    dfl_real, dfl_fake = dfl_frames(args.faces, args.dfl_exclude) if args.dfl_share > 0 else (None, None)
+    dfl_real, dfl_real_lms, dfl_fake = dfl_frames(args.faces, args.dfl_exclude) if args.dfl_share > 0 else (None, None, None)
 
     model = Detector()
     if args.init:
@@ -180,7 +190,7 @@ def main() -> None:
         for _ in range(steps_per_epoch):
             x = make_batch(real_images, real_lms, fake_images, n_real, n_sbi, n_dfake, args.rerender_share, rng, sbi_p)
             if n_dfl:
-                x = torch.cat([x, dfl_batch(dfl_real, dfl_fake, n_dfl, rng)])
+                x = torch.cat([x, dfl_batch(dfl_real, dfl_real_lms, dfl_fake, n_dfl, rng, args.dfl_fakes)])
             x = x * 2 - 1  # == uint8 / 127.5 - 1, as in the engine
             logits = model(x.contiguous(memory_format=torch.channels_last))
             loss = F.binary_cross_entropy_with_logits(logits, labels)
