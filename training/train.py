@@ -72,8 +72,8 @@ def batch_plan(batch: int, sbi_share: float, dfl_share: float) -> tuple[int, int
 
 
 def dfl_frames(faces: str, exclude: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Aligned crops of the DeepFaceLive clips' frames (real, the reals' landmarks, fake), less the clips of the excluded swap identities.
-    Every clip has its own source person, so leaving an identity out also leaves its source people out."""
+    """Aligned crops of the DeepFaceLive clips' frames (real, the reals' landmarks, fake), less the clips of the
+    excluded swap identities. Every clip has its own source person, so leaving an identity out leaves them out too."""
     split = load_split(faces, "dfl", "clips")
     out = {x.strip() for x in exclude.split(",") if x.strip()}
     keep = np.array([re.sub(r"_\d+$", "", g) not in out for g in split.groups])
@@ -131,7 +131,7 @@ def main() -> None:
                          "of the fakes as of the reals: the photo source then says nothing about the label")
     ap.add_argument("--dfl-share", type=float, default=0.0,
                     help="share of each batch made of DeepFaceLive clip frames (npm run faces -- --sets dfl), half "
-                         "real and half their swaps; 0: none, as every shipped run before v0.4 did")
+                         "real and half fake (see --dfl-fakes); 0: none, as for every shipped model")
     ap.add_argument("--dfl-exclude", default="",
                     help="comma-separated swap identities (clip names without their _N) whose clips stay out of "
                          "training: a cross-validation fold")
@@ -216,7 +216,7 @@ def main() -> None:
             torch.save({"state_dict": model.state_dict(), "epoch": epoch + 1, "dfdc_dev_auc": dev_auc,
                         "args": vars(args)}, os.path.join(args.out, "checkpoint.pt"))
     log.close()
-    print(f"best DFDC dev AUC {best_auc:.4f} at epoch {best_epoch}; training took {time.time() - t0:.0f} s", flush=True)
+    print(f"kept epoch {best_epoch} ({args.keep}; DFDC dev AUC {best_auc:.4f}); training took {time.time() - t0:.0f} s", flush=True)
     ckpt = torch.load(os.path.join(args.out, "checkpoint.pt"))
     model = Detector()
     model.load_state_dict(ckpt["state_dict"])
