@@ -13,11 +13,12 @@
  * 60 s per row by default: about 300 samples per participant, so that a p95 rests on some 15 values rather than the
  * 5 of a 20 s run (two 20 s runs of the same setup gave a detector p95 of 8.2 and 12.3 ms).
  */
-import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import type { CDPSession, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { BenchRecord } from '../src/content/bench-probe';
 import { median, percentile } from '../src/core/stats';
+import { attachContentWorld, contentScriptEval } from './lib/content-world';
+import { chromiumProcesses } from './lib/processes';
 import { launchWithExtension, removeProfile, waitFor, tabState } from '../tests/e2e/support/browser';
 import { startCallServer } from '../tests/e2e/support/call-server';
 import { ensureFakeCameraClip } from '../tests/e2e/support/clip';
@@ -32,48 +33,11 @@ interface ProcSample {
 
 /** CPU ticks of every process of this Chromium (matched by its profile dir) and RSS of its extension renderers. */
 function sampleProcesses(profileDir: string): ProcSample {
-  let ticks = 0;
-  let extensionRssKb = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmdline.includes('chromium') && !cmdline.includes('chrome')) continue;
-      const ownedByUs = cmdline.includes(profileDir) || isChildOfProfile(pid, profileDir);
-      if (!ownedByUs) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-      if (cmdline.includes('--extension-process')) {
-        const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-        extensionRssKb += Number(rss?.[1] ?? 0);
-      }
-    } catch {
-      /* process ended */
-    }
-  }
-  return { ticks, extensionRssKb };
-}
-
-/** Renderers do not carry the profile dir on their command line; walk up the parents to the browser process. */
-function isChildOfProfile(pid: string, profileDir: string, depth = 0): boolean {
-  if (depth > 4) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '';
-    if (!ppid || ppid === '0' || ppid === '1') return false;
-    const cmdline = readFileSync(`/proc/${ppid}/cmdline`, 'utf8');
-    return cmdline.includes(profileDir) || isChildOfProfile(ppid, profileDir, depth + 1);
-  } catch {
-    return false;
-  }
-}
-
-/** Evaluates in the content script's isolated world (where the bench probe keeps its records). */
-async function contentScriptEval<T>(cdp: CDPSession, contexts: Map<number, string>, expression: string): Promise<T> {
-  const id = [...contexts].find(([, name]) => name.startsWith('Unmask'))?.[0];
-  if (id === undefined) throw new Error('the Unmask content script world was not found in the page');
-  const { result } = (await cdp.send('Runtime.evaluate', { contextId: id, expression, returnByValue: true })) as { result: { value: T } };
-  return result.value;
+  const processes = chromiumProcesses(profileDir);
+  return {
+    ticks: processes.reduce((sum, p) => sum + p.ticks, 0),
+    extensionRssKb: processes.filter((p) => p.kind === 'extension').reduce((sum, p) => sum + p.rssKb, 0),
+  };
 }
 
 interface Figures {
@@ -92,10 +56,7 @@ interface Figures {
 }
 
 async function measure(page: Page, participants: number, profileDir: string, origin: string): Promise<Figures> {
-  const cdp = await page.context().newCDPSession(page);
-  const contexts = new Map<number, string>();
-  cdp.on('Runtime.executionContextCreated', (e: { context: { id: number; name: string } }) => contexts.set(e.context.id, e.context.name));
-  await cdp.send('Runtime.enable');
+  const { cdp, contexts } = await attachContentWorld(page);
   await page.goto(`${origin}/?participants=${participants}`);
   await page.waitForFunction(() => (window as { callReady?: boolean }).callReady === true, undefined, { timeout: 60_000 });
   // Warm up until every participant is tracked, then a few seconds more for the sampler to settle.

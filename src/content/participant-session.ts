@@ -1,6 +1,7 @@
 /**
  * One participant's analysis: samples its `<video>` with requestVideoFrameCallback at the sampler's adaptive rate,
- * downscales each sample in createImageBitmap, transfers it to the engine, and turns the engine's answers into the
+ * reads and downscales each sample (shared/frame-grab: without the native memory a plain video read leaks), transfers
+ * it to the engine, and turns the engine's answers into the
  * participant's status and overlay. Everything it sets up ends with its AbortSignal (tile gone, page gone, analysis
  * turned off).
  */
@@ -14,6 +15,7 @@ import type { KeyFrame } from '../shared/report-types';
 import type { Box, EngineStatus, FaceObservation, ParticipantSummary } from '../shared/types';
 import { recordBench } from './bench-probe';
 import type { EngineClient } from './engine-client';
+import { FrameGrabber } from '../shared/frame-grab';
 import { ParticipantOverlay } from './overlay';
 
 /** Stills are kept at this width at most: enough to recognise a face, small in memory (~30 KB as JPEG). */
@@ -29,6 +31,8 @@ export class ParticipantSession {
   private faceWidthFraction: number | null = null;
   /** Frames sent to the detector so far: their parity picks the detector's view (`core/detector-views`). */
   private scoredFrames = 0;
+  /** A still is being captured (at most one at a time: its grabber reuses one buffer). */
+  private stillPending = false;
   /** Stills of this participant for a possible report (core/key-frames): JPEG data URLs, in memory only. */
   private readonly keyFrames = new KeyFrameKeeper<{ image: string; faceBox: Box }>();
 
@@ -43,6 +47,8 @@ export class ParticipantSession {
     fusion: FusionConfig = DEFAULT_FUSION,
   ) {
     this.status = new ParticipantStatus(id, label, Date.now(), fusion);
+    this.sampleGrabber = new FrameGrabber(video);
+    this.stillGrabber = new FrameGrabber(video);
     this.overlay = new ParticipantOverlay(video, signal);
     this.overlay.setShown(showOverlay);
     this.videoPaused = video.paused;
@@ -89,23 +95,36 @@ export class ParticipantSession {
    */
   private maybeKeepStill(faces: FaceObservation[]): void {
     const face = faces.reduce<FaceObservation | null>((best, f) => (best === null || (f.swapScore ?? -1) > (best.swapScore ?? -1) ? f : best), null);
-    if (!face) return;
+    if (!face || this.stillPending) return;
     const candidate = { t: Date.now(), score: face.swapScore };
     if (!this.keyFrames.wants(candidate)) return;
     const { videoWidth, videoHeight } = this.video;
     if (!videoWidth || !videoHeight) return;
     const width = Math.min(STILL_MAX_WIDTH, videoWidth);
-    const canvas = document.createElement('canvas');
-    canvas.width = width;
-    canvas.height = Math.max(1, Math.round((videoHeight * width) / videoWidth));
-    const ctx = canvas.getContext('2d');
-    if (!ctx) return;
-    try {
-      ctx.drawImage(this.video, 0, 0, canvas.width, canvas.height);
-      this.keyFrames.keep({ ...candidate, data: { image: canvas.toDataURL('image/jpeg', 0.85), faceBox: face.box } });
-    } catch {
-      // A cross-origin video cannot be read back: no still, the report says so.
-    }
+    const height = Math.max(1, Math.round((videoHeight * width) / videoWidth));
+    this.stillPending = true;
+    this.stillGrabber
+      .grab(width, height)
+      .then((bitmap) => {
+        try {
+          if (this.signal.aborted) return;
+          const canvas = (this.stillCanvas ??= document.createElement('canvas'));
+          canvas.width = width;
+          canvas.height = height;
+          const ctx = canvas.getContext('2d');
+          if (!ctx) return;
+          ctx.drawImage(bitmap, 0, 0);
+          this.keyFrames.keep({ ...candidate, data: { image: canvas.toDataURL('image/jpeg', 0.85), faceBox: face.box } });
+        } finally {
+          bitmap.close();
+        }
+      })
+      .catch(() => {
+        // A cross-origin video cannot be read back, or the video went away: no still, the report says so.
+      })
+      .finally(() => {
+        this.stillPending = false;
+      });
   }
 
   private applyPause(): void {
@@ -117,6 +136,11 @@ export class ParticipantSession {
   }
 
   private frameRequested = false;
+  /** Reads samples (and, separately, stills) out of the video without leaking native memory (shared/frame-grab). */
+  private readonly sampleGrabber: FrameGrabber;
+  private readonly stillGrabber: FrameGrabber;
+  /** One canvas for every still of this participant (a canvas per still is native memory until the next GC). */
+  private stillCanvas: HTMLCanvasElement | null = null;
 
   private requestFrame(): void {
     if (this.frameRequested || this.signal.aborted) return;
@@ -138,7 +162,8 @@ export class ParticipantSession {
     const frameId = this.sampler.markSent(now);
     const width = sampleWidthFor(videoWidth, this.faceWidthFraction);
     const height = Math.max(1, Math.round((videoHeight * width) / videoWidth));
-    createImageBitmap(this.video, { resizeWidth: width, resizeHeight: height, resizeQuality: 'low' })
+    this.sampleGrabber
+      .grab(width, height)
       .then((bitmap) => {
         if (this.signal.aborted) {
           bitmap.close();

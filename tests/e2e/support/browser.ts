@@ -21,7 +21,7 @@ export interface ExtensionBrowser {
  * Launches Debian's Chromium headless with the built extension and, if `clip` is given, a fake camera playing it
  * (flags: shared notes).
  */
-export async function launchWithExtension(clip: string | null, extensionDir = E2E_DIST, profileDir?: string): Promise<ExtensionBrowser> {
+export async function launchWithExtension(clip: string | null, extensionDir = E2E_DIST, profileDir?: string, options: { disableFeatures?: string[] } = {}): Promise<ExtensionBrowser> {
   if (!existsSync(join(extensionDir, 'manifest.json'))) throw new Error(`${extensionDir} has no build: run \`npm run build:e2e\` first`);
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium)`);
   // A given profile directory is reused: a restart of the same browser, with what it stored.
@@ -59,7 +59,8 @@ export async function launchWithExtension(clip: string | null, extensionDir = E2
       // Every request of every process (pages, extension, workers) goes to this log; the test reads it at the end.
       `--log-net-log=${netLogPath}`,
       '--net-log-capture-mode=Default',
-      '--disable-features=AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,MediaRouter,PaintHolding,OptimizationHints,OptimizationGuideModelDownloading,OptimizationHintsFetching,Translate,AutofillServerCommunication,CertificateTransparencyComponentUpdater,SafeBrowsing',
+      // One list: of several --disable-features flags only the last counts.
+      `--disable-features=${['AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'MediaRouter', 'PaintHolding', 'OptimizationHints', 'OptimizationGuideModelDownloading', 'OptimizationHintsFetching', 'Translate', 'AutofillServerCommunication', 'CertificateTransparencyComponentUpdater', 'SafeBrowsing', ...(options.disableFeatures ?? [])].join(',')}`,
     ],
   });
   const serviceWorker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));

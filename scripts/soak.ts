@@ -1,0 +1,177 @@
+/**
+ * `npm run soak -- --minutes N [--participants 1,4] [--interval 30] [--json OUT]`: a long call in Debian's Chromium
+ * with the built extension (dist-e2e), to see whether memory stays flat while Unmask analyses a call.
+ *
+ * For each participant count, one browser holds two copies of the local WebRTC call page side by side:
+ * - the analysed call, on 127.0.0.1 (the e2e build's content script runs there);
+ * - the control, the same page on `localhost` (another site, so another renderer process, where no content script
+ *   runs): what the call costs without Unmask, under the same load, at the same time.
+ * Every `--interval` seconds it records the memory of every Chromium process (resident and private, from /proc): the
+ * call tab's renderer, the control's, the extension's renderer (engine worker, offscreen document, service worker),
+ * the GPU process and the browser; and the engine's timings and analysed frames per second from the content script's
+ * bench probe. It prints a table per run, and the figures the hardening issue asks for: each process's growth from the
+ * first sample (taken once every participant is tracked), the call tab's growth over the control's, and the growth
+ * over the second half of the run (flat means little).
+ *
+ * Processes are told apart by when they appear: the renderers alive before a tab is opened are noted, and the one that
+ * appears with the tab (and holds its page) is that tab's. Chromium's spare renderer is turned off so it cannot be
+ * taken for a tab's.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import type { Page } from 'playwright-core';
+import type { BenchRecord } from '../src/content/bench-probe';
+import { median, percentile } from '../src/core/stats';
+import { attachContentWorld, contentScriptEval } from './lib/content-world';
+import { chromiumProcesses, type ChromiumProcess } from './lib/processes';
+import { launchWithExtension, removeProfile, tabState, waitFor } from '../tests/e2e/support/browser';
+import { startCallServer } from '../tests/e2e/support/call-server';
+import { ensureFakeCameraClip } from '../tests/e2e/support/clip';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
+const minutes = Number(arg('minutes', '10'));
+const counts = arg('participants', '1,4').split(',').map(Number);
+const intervalS = Number(arg('interval', '30'));
+const jsonOut = arg('json', '');
+if (!(minutes > 0) || counts.some((n) => !(n >= 1 && n <= 5)) || !(intervalS >= 1)) {
+  console.error('usage: npm run soak -- --minutes N [--participants 1,4] [--interval 30] [--json OUT]   (1 to 5 participants)');
+  process.exit(2);
+}
+
+interface Sample {
+  /** Seconds since the first sample. */
+  t: number;
+  callTabMb: number;
+  controlTabMb: number;
+  extensionMb: number;
+  gpuMb: number;
+  browserMb: number;
+  /** Private memory of every process of this browser together. */
+  allMb: number;
+  /** Over the interval that ends here: engine time per frame (median, p95) and analysed frames per second. */
+  engineMedianMs: number | null;
+  engineP95Ms: number | null;
+  fps: number;
+}
+
+interface Run {
+  participants: number;
+  minutes: number;
+  samples: Sample[];
+  growthMb: { callTab: number; controlTab: number; callOverControl: number; extension: number; gpu: number };
+  secondHalfGrowthMb: { callTab: number; controlTab: number; callOverControl: number; extension: number };
+}
+
+const mb = (kb: number): number => Math.round(kb / 102.4) / 10;
+
+function renderers(profileDir: string): Set<number> {
+  return new Set(chromiumProcesses(profileDir).filter((p) => p.kind === 'renderer').map((p) => p.pid));
+}
+
+/**
+ * Opens `url` in `page` and returns the renderer process that came with it. `before`: the renderers alive before the
+ * page was created (its blank first document may already have the process that the call then uses).
+ */
+async function openTab(page: Page, url: string, profileDir: string, before: Set<number>): Promise<number> {
+  await page.goto(url);
+  await page.waitForFunction(() => (window as { callReady?: boolean }).callReady === true, undefined, { timeout: 60_000 });
+  const fresh = [...renderers(profileDir)].filter((pid) => !before.has(pid));
+  if (fresh.length !== 1) throw new Error(`expected one new renderer for ${url}, found ${fresh.length} (${fresh.join(', ')})`);
+  return fresh[0]!;
+}
+
+async function soak(participants: number, clip: string, origin: string): Promise<Run> {
+  const browser = await launchWithExtension(clip, undefined, undefined, { disableFeatures: ['SpareRendererForSitePerProcess'] });
+  const profileDir = browser.netLogPath.replace(/\/netlog\.json$/, '');
+  try {
+    const controlOrigin = origin.replace('127.0.0.1', 'localhost');
+    let before = renderers(profileDir);
+    const control = await browser.context.newPage();
+    const controlPid = await openTab(control, `${controlOrigin}/?participants=${participants}`, profileDir, before);
+    before = renderers(profileDir);
+    const call = await browser.context.newPage();
+    const { cdp, contexts } = await attachContentWorld(call);
+    const callPid = await openTab(call, `${origin}/?participants=${participants}`, profileDir, before);
+    if (callPid === controlPid) throw new Error('the call and the control share a renderer: the comparison would mean nothing');
+    await waitFor(() => tabState(browser.serviceWorker, origin), (s) => (s?.participants ?? []).filter((p) => p.state === 'face-tracked').length === participants, 90_000, `${participants} tracked participants`);
+    const controlState = await tabState(browser.serviceWorker, controlOrigin);
+    if (controlState !== null) throw new Error('the control tab is being analysed: it is no control');
+
+    const samples: Sample[] = [];
+    const started = Date.now();
+    let lastAt = performance.now();
+    const read = async (): Promise<void> => {
+      const processes = chromiumProcesses(profileDir);
+      const privateOf = (pred: (p: ChromiumProcess) => boolean): number => mb(processes.filter(pred).reduce((sum, p) => sum + p.privateKb, 0));
+      const records = await contentScriptEval<BenchRecord[]>(cdp, contexts, '(() => { const r = globalThis.__unmaskBench ?? []; globalThis.__unmaskBench = []; return r; })()');
+      const now = performance.now();
+      const engine = records.map((r) => r.engineMs);
+      const round = (v: number | null): number | null => (v === null ? null : Math.round(v * 10) / 10);
+      samples.push({
+        t: Math.round((Date.now() - started) / 1000),
+        callTabMb: privateOf((p) => p.pid === callPid),
+        controlTabMb: privateOf((p) => p.pid === controlPid),
+        extensionMb: privateOf((p) => p.kind === 'extension'),
+        gpuMb: privateOf((p) => p.kind === 'gpu'),
+        browserMb: privateOf((p) => p.kind === 'browser'),
+        allMb: privateOf(() => true),
+        engineMedianMs: round(median(engine)),
+        engineP95Ms: round(percentile(engine, 95)),
+        fps: Math.round((records.length / participants / ((now - lastAt) / 1000)) * 10) / 10,
+      });
+      lastAt = now;
+      const s = samples[samples.length - 1]!;
+      process.stderr.write(`  ${participants}p t=${s.t}s call ${s.callTabMb} MB, control ${s.controlTabMb} MB, extension ${s.extensionMb} MB, gpu ${s.gpuMb} MB, engine ${s.engineMedianMs} ms, ${s.fps} fps\n`);
+    };
+    await contentScriptEval(cdp, contexts, 'globalThis.__unmaskBench = []; 0');
+    await read();
+    while (Date.now() - started < minutes * 60_000) {
+      await new Promise((r) => setTimeout(r, Math.min(intervalS * 1000, started + minutes * 60_000 - Date.now())));
+      await read();
+    }
+    await cdp.detach();
+    const first = samples[0]!;
+    const last = samples[samples.length - 1]!;
+    const mid = samples.reduce((best, s) => (Math.abs(s.t - last.t / 2) < Math.abs(best.t - last.t / 2) ? s : best), first);
+    const r1 = (v: number): number => Math.round(v * 10) / 10;
+    const growth = (a: Sample, b: Sample): Run['secondHalfGrowthMb'] => ({
+      callTab: r1(b.callTabMb - a.callTabMb),
+      controlTab: r1(b.controlTabMb - a.controlTabMb),
+      callOverControl: r1(b.callTabMb - a.callTabMb - (b.controlTabMb - a.controlTabMb)),
+      extension: r1(b.extensionMb - a.extensionMb),
+    });
+    return { participants, minutes, samples, growthMb: { ...growth(first, last), gpu: r1(last.gpuMb - first.gpuMb) }, secondHalfGrowthMb: growth(mid, last) };
+  } finally {
+    await browser.close();
+    removeProfile(browser.netLogPath);
+  }
+}
+
+const clip = ensureFakeCameraClip();
+const server = await startCallServer();
+const runs: Run[] = [];
+try {
+  for (const participants of counts) runs.push(await soak(participants, clip, server.origin));
+} finally {
+  await server.close();
+}
+
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, no GPU (Chromium --disable-gpu)`;
+console.log(`\nUnmask soak — ${new Date().toISOString()} — ${machine}\n`);
+console.log('Private memory (MB) of each Chromium process, sampled during the call; the control is the same call page in another tab, not analysed.\n');
+for (const run of runs) {
+  console.log(`### ${run.participants} participant${run.participants > 1 ? 's' : ''}, ${run.minutes} min\n`);
+  console.log('| t (s) | call tab | control tab | extension | GPU | browser | all | engine ms median (p95) | analysed fps per participant |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const s of run.samples)
+    console.log(`| ${s.t} | ${s.callTabMb} | ${s.controlTabMb} | ${s.extensionMb} | ${s.gpuMb} | ${s.browserMb} | ${s.allMb} | ${s.engineMedianMs} (${s.engineP95Ms}) | ${s.fps} |`);
+  const g = run.growthMb;
+  const h = run.secondHalfGrowthMb;
+  console.log(`\nGrowth from the first sample: call tab ${g.callTab} MB, control ${g.controlTab} MB, call tab over control **${g.callOverControl} MB** (goal <= 50), extension **${g.extension} MB** (goal <= 20), GPU ${g.gpu} MB.`);
+  console.log(`Second half of the run: call tab over control ${h.callOverControl} MB, extension ${h.extension} MB.\n`);
+}
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ machine, runs }, null, 2));
