@@ -1,5 +1,5 @@
 /**
- * `npm run soak -- --minutes N [--participants 1,4] [--interval 30] [--json OUT]`: a long call in Debian's Chromium
+ * `npm run soak -- --minutes N [--participants 1,4] [--interval 30] [--json OUT] [--dist DIR]`: a long call in Debian's Chromium
  * with the built extension (dist-e2e), to see whether memory stays flat while Unmask analyses a call.
  *
  * For each participant count, one browser holds two copies of the local WebRTC call page side by side:
@@ -37,6 +37,8 @@ const minutes = Number(arg('minutes', '10'));
 const counts = arg('participants', '1,4').split(',').map(Number);
 const intervalS = Number(arg('interval', '30'));
 const jsonOut = arg('json', '');
+/** Another copy of the e2e build (so that a rebuild during a long soak does not change the running extension). */
+const dist = arg('dist', '');
 if (!(minutes > 0) || counts.some((n) => !(n >= 1 && n <= 5)) || !(intervalS >= 1)) {
   console.error('usage: npm run soak -- --minutes N [--participants 1,4] [--interval 30] [--json OUT]   (1 to 5 participants)');
   process.exit(2);
@@ -85,7 +87,7 @@ async function openTab(page: Page, url: string, profileDir: string, before: Set<
 }
 
 async function soak(participants: number, clip: string, origin: string): Promise<Run> {
-  const browser = await launchWithExtension(clip, undefined, undefined, { disableFeatures: ['SpareRendererForSitePerProcess'] });
+  const browser = await launchWithExtension(clip, dist || undefined, undefined, { disableFeatures: ['SpareRendererForSitePerProcess'] });
   const profileDir = browser.netLogPath.replace(/\/netlog\.json$/, '');
   try {
     const controlOrigin = origin.replace('127.0.0.1', 'localhost');

@@ -6,6 +6,7 @@
  */
 import type { EngineReply, EngineRequest } from '../shared/messages';
 import { isEngineReply, sendToBackground } from '../shared/messages';
+import { GuardedHost } from './guarded-host';
 import type { EngineStatus } from '../shared/types';
 
 const ENGINE_PAGE = 'src/engine/engine.html';
@@ -13,8 +14,9 @@ const MAX_REATTACH = 5;
 
 export class EngineClient {
   private port: MessagePort | null = null;
-  private host: HTMLElement | null = null;
-  private hostWatcher: MutationObserver | null = null;
+  private host: GuardedHost | null = null;
+  /** Ends the current host's guard (and removes it) when the engine is detached. */
+  private hostLifetime: AbortController | null = null;
   private status: EngineStatus = { kind: 'idle' };
   private attachments = 0;
   private readonly listeners = new Set<(reply: EngineReply) => void>();
@@ -36,26 +38,30 @@ export class EngineClient {
     }
     this.attachments++;
     this.setStatus({ kind: 'loading' });
-    const host = document.createElement('unmask-engine');
-    host.style.cssText = 'position:fixed;width:1px;height:1px;left:-10px;top:-10px;opacity:0;pointer-events:none;border:0;';
-    const shadow = host.attachShadow({ mode: 'closed' });
+    const lifetime = new AbortController();
+    // Put the engine back if the page removes it (a single-page app rebuilding its body, or a hostile page): a new
+    // frame with a new port and token, within MAX_REATTACH; a style the page changes is put back by the guard.
+    const host = new GuardedHost(
+      document,
+      { position: 'fixed', width: '1px', height: '1px', left: '-10px', top: '-10px', opacity: '0', 'pointer-events': 'none', display: 'block' },
+      lifetime.signal,
+      {
+        onRemoved: () => {
+          if (this.host !== host) return;
+          this.detach();
+          this.ensureStarted();
+        },
+      },
+    );
     const iframe = document.createElement('iframe');
     iframe.src = chrome.runtime.getURL(ENGINE_PAGE);
     iframe.setAttribute('aria-hidden', 'true');
     iframe.tabIndex = -1;
     iframe.style.cssText = 'width:1px;height:1px;border:0;';
     iframe.addEventListener('load', () => void this.connect(iframe), { once: true, signal: this.signal });
-    shadow.append(iframe);
-    document.documentElement.append(host);
+    host.shadow.append(iframe);
     this.host = host;
-    // Put the engine back if the page removes it (a single-page app rebuilding its body, or a hostile page).
-    this.hostWatcher = new MutationObserver(() => {
-      if (this.host === host && !host.isConnected) {
-        this.detach();
-        this.ensureStarted();
-      }
-    });
-    this.hostWatcher.observe(document.documentElement, { childList: true });
+    this.hostLifetime = lifetime;
   }
 
   private async connect(iframe: HTMLIFrameElement): Promise<void> {
@@ -80,8 +86,11 @@ export class EngineClient {
       });
       port.start();
       this.port = port;
-      const extensionOrigin = new URL(chrome.runtime.getURL('')).origin;
-      iframe.contentWindow?.postMessage({ type: 'unmask/engine-connect', token }, extensionOrigin, [channel.port2]);
+      // The frame is loaded from the per-session dynamic URL (use_dynamic_url), but Chromium serves the document under
+      // the extension's own origin (the frame's URL reads chrome-extension://<id>/...; Chromium 156): only a frame at
+      // that origin, never one the page may have navigated ours to, can receive the token and the port.
+      const engineOrigin = `chrome-extension://${chrome.runtime.id}`;
+      iframe.contentWindow?.postMessage({ type: 'unmask/engine-connect', token }, engineOrigin, [channel.port2]);
     } catch (error) {
       this.setStatus({ kind: 'failed', message: `could not start the engine: ${String(error)}` });
     }
@@ -105,11 +114,10 @@ export class EngineClient {
   }
 
   private detach(): void {
-    this.hostWatcher?.disconnect();
-    this.hostWatcher = null;
     this.port?.close();
     this.port = null;
-    this.host?.remove();
+    this.hostLifetime?.abort();
+    this.hostLifetime = null;
     this.host = null;
   }
 }

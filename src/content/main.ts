@@ -48,5 +48,15 @@ const scope = globalThis as { [INSTANCE_KEY]?: true };
 // "Analyse this tab" may inject the script where it already runs: one instance per page.
 if (!scope[INSTANCE_KEY]) {
   scope[INSTANCE_KEY] = true;
+  if (__UNMASK_E2E__) {
+    // End-to-end tests only (compiled out of release builds): count the page's window messages that reach this
+    // script's world, so that a test of a hostile page's message storm first proves the storm was delivered. Unmask
+    // itself listens to no window message: its channels are the engine's MessagePort and the extension's messaging.
+    const probe = globalThis as { __unmaskPageMessagesSeen?: number };
+    probe.__unmaskPageMessagesSeen = 0;
+    window.addEventListener('message', () => {
+      probe.__unmaskPageMessagesSeen = (probe.__unmaskPageMessagesSeen ?? 0) + 1;
+    });
+  }
   main().catch((error: unknown) => console.error('Unmask could not start:', error));
 }

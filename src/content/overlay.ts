@@ -1,8 +1,10 @@
 /**
  * The badge over an analysed participant's tile. It lives in its own host element at the top of the video's document
  * (not inside the meeting's layout, so the site's CSS and re-renders cannot move or break it), inside a closed shadow
- * root (the page cannot read or restyle it), and ignores the pointer (the meeting's buttons stay clickable).
+ * root (the page cannot read or restyle it), and ignores the pointer (the meeting's buttons stay clickable). The host
+ * is guarded (content/guarded-host): put back, within a budget, when the page removes it or changes its style.
  */
+import { GuardedHost } from './guarded-host';
 import type { ParticipantState, ParticipantSummary, RiskVerdict } from '../shared/types';
 
 const STATE_LABEL: Record<ParticipantState, string> = {
@@ -51,7 +53,7 @@ const STYLE = `
 `;
 
 export class ParticipantOverlay {
-  private readonly host: HTMLElement;
+  private readonly host: GuardedHost;
   private readonly badge: HTMLElement;
   private readonly dot: HTMLElement;
   private readonly name: HTMLElement;
@@ -64,10 +66,13 @@ export class ParticipantOverlay {
     signal: AbortSignal,
   ) {
     const doc = video.ownerDocument;
-    this.host = doc.createElement('unmask-overlay');
-    this.host.setAttribute('data-unmask-overlay', '');
-    this.host.style.cssText = 'position:fixed;left:0;top:0;width:0;height:0;pointer-events:none;z-index:2147483646;display:block;';
-    const shadow = this.host.attachShadow({ mode: 'closed' });
+    this.host = new GuardedHost(
+      doc,
+      { position: 'fixed', left: '0', top: '0', width: '0', height: '0', 'pointer-events': 'none', 'z-index': '2147483646', display: 'block', visibility: 'visible', opacity: '1' },
+      signal,
+      { onGiveUp: () => console.warn('Unmask: this page keeps removing or restyling the badge on a video; the toolbar button and the popup still show what Unmask sees') },
+    );
+    const shadow = this.host.shadow;
     const style = doc.createElement('style');
     style.textContent = STYLE;
     this.badge = doc.createElement('div');
@@ -83,7 +88,6 @@ export class ParticipantOverlay {
     this.quality.className = 'quality';
     this.badge.append(this.dot, this.name, this.state, this.quality);
     shadow.append(style, this.badge);
-    doc.documentElement.append(this.host);
 
     const view = doc.defaultView;
     const reposition = (): void => this.position();
@@ -91,16 +95,13 @@ export class ParticipantOverlay {
     view?.addEventListener('scroll', reposition, { signal, passive: true, capture: true });
     const resizeObserver = new ResizeObserver(reposition);
     resizeObserver.observe(video);
-    signal.addEventListener('abort', () => {
-      resizeObserver.disconnect();
-      this.host.remove();
-    }, { once: true });
+    signal.addEventListener('abort', () => resizeObserver.disconnect(), { once: true });
     this.position();
   }
 
   setShown(shown: boolean): void {
     this.shown = shown;
-    this.host.style.display = shown ? 'block' : 'none';
+    this.host.setStyle('display', shown ? 'block' : 'none');
   }
 
   update(summary: ParticipantSummary): void {
@@ -140,11 +141,11 @@ export class ParticipantOverlay {
   /** Follows the video's box on screen (the host is fixed-positioned at the top of the document). */
   private position(): void {
     if (!this.shown) return;
+    this.host.ensure();
     const r = this.video.getBoundingClientRect();
-    const s = this.host.style;
-    s.left = `${r.left}px`;
-    s.top = `${r.top}px`;
-    s.width = `${r.width}px`;
-    s.height = `${r.height}px`;
+    this.host.setStyle('left', `${r.left}px`);
+    this.host.setStyle('top', `${r.top}px`);
+    this.host.setStyle('width', `${r.width}px`);
+    this.host.setStyle('height', `${r.height}px`);
   }
 }

@@ -36,25 +36,39 @@ async function handOver(port: MessagePort): Promise<void> {
   fallback.attach(port);
 }
 
+/** What became of each message this page received: end-to-end tests read it to prove an attack was delivered. */
+type ConnectOutcome = 'already-connected' | 'not-from-parent' | 'malformed' | 'token-refused' | 'connected' | 'error';
+const connectLog: ConnectOutcome[] = [];
+const note = (outcome: ConnectOutcome): void => {
+  if (__UNMASK_E2E__) connectLog.push(outcome);
+};
+
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   // Only our parent (the call page's window, where the content script runs) may connect, once, with a valid token.
-  if (connected || event.source !== window.parent || !isEngineConnect(event.data) || event.ports.length !== 1) return;
+  if (connected) return note('already-connected');
+  if (event.source !== window.parent) return note('not-from-parent');
   const offered = event.ports[0];
-  if (!offered) return;
+  if (!isEngineConnect(event.data) || event.ports.length !== 1 || !offered) return note('malformed');
   const { token } = event.data;
   void sendToBackground({ type: 'engine/redeem-token', token })
     .then(async ({ ok }) => {
       if (!ok || connected) {
         offered.close();
+        note('token-refused');
         return;
       }
       connected = true;
+      note('connected');
       await handOver(offered);
     })
-    .catch(() => offered.close());
+    .catch(() => {
+      offered.close();
+      note('error');
+    });
 });
 
 if (__UNMASK_E2E__) {
+  (globalThis as { __unmaskConnectLog?: ConnectOutcome[] }).__unmaskConnectLog = connectLog;
   // End-to-end tests only (compiled out of release builds): crash whichever engine serves this tab.
   (globalThis as { __unmaskCrashWorker?: () => void }).__unmaskCrashWorker = () => {
     const shared = offscreenWindow() as unknown as { __unmaskCrashWorker?: () => void } | null;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ensureFakeCameraClip } from './support/clip';
 import { startCallServer } from './support/call-server';
-import { readNetLog, isLoopback, isThisMachine, launchWithExtension, readOverlays, removeProfile, tabIdOf, tabState, waitFor, type ExtensionBrowser } from './support/browser';
+import { countOverlayHosts, pageMessagesSeenByContentScript, readNetLog, isLoopback, isThisMachine, launchWithExtension, readOverlays, removeProfile, tabIdOf, tabState, waitFor, type ExtensionBrowser } from './support/browser';
 import type { ParticipantSummary, TabState } from '../../src/shared/types';
 import { liveVerdictsReleased } from './support/release';
 
@@ -56,9 +56,12 @@ describe('Unmask in a local WebRTC call', () => {
     expect(badge.text).toContain('Alice');
     expect(badge.text).toMatch(RELEASED ? /Looks genuine · \d+%/ : /Face tracked · good quality, \d+ px/);
     expect(badge.text).not.toMatch(/Suspicious|Likely deepfake/);
-    // The meeting stays clickable through the overlay.
-    const pointerEvents = await page.$eval('unmask-overlay', (e) => getComputedStyle(e).pointerEvents);
-    expect(pointerEvents).toBe('none');
+    // The meeting stays clickable through the overlay: a click on the badge reaches the video under it.
+    const hit = await page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.tagName ?? null, [badge.rect.x + 20, badge.rect.y + 14] as const);
+    expect(hit).toBe('VIDEO');
+    // Nothing a page can select by name says "Unmask": the host's element name is random per page.
+    const names = await page.evaluate(() => [...document.querySelectorAll('*')].map((e) => e.localName).filter((n) => /unmask/i.test(n)));
+    expect(names).toEqual([]);
   });
 
   it('lists one participant with a tracked face in the popup, live', async () => {
@@ -125,7 +128,7 @@ describe('Unmask in a local WebRTC call', () => {
     const after = await waitFor(() => tabState(browser.serviceWorker, server.origin), (s) => s?.participants.length === 1, 10_000, 'one participant left');
     expect(after!.participants[0]?.label).toBe('Alice');
     await waitFor(() => readOverlays(page), (o) => o.length === 1, 5_000, 'one overlay left');
-    expect(await page.locator('unmask-overlay').count()).toBe(1);
+    expect(await countOverlayHosts(page)).toBe(1);
   });
 
   it('restarts a crashed engine without losing the participants', async () => {
@@ -182,7 +185,7 @@ describe('Unmask in a local WebRTC call', () => {
 
     await popup.locator('#tab-enabled').uncheck();
     await waitFor(() => tabState(browser.serviceWorker, server.origin), (s) => s?.enabled === false && s.participants.length === 0, 5_000, 'analysis to stop');
-    await waitFor(() => Promise.resolve(page.locator('unmask-overlay').count()), (n) => n === 0, 5_000, 'overlays removed from the page');
+    await waitFor(() => countOverlayHosts(page), (n) => n === 0, 5_000, 'overlays removed from the page');
     await expect.poll(() => popup.locator('#participants li').count()).toBe(0);
     await popup.locator('#tab-enabled').check();
     await waitFor(() => tabState(browser.serviceWorker, server.origin), (s) => tracked(s).length === 1, 30_000, 'analysis to resume');
@@ -228,26 +231,155 @@ describe('Unmask in a local WebRTC call', () => {
     await call.close();
   });
 
-  it('ignores a hostile page that posts its own port to the engine frame', async () => {
-    const answered = await page.evaluate(async () => {
-      const channel = new MessageChannel();
-      let replies = 0;
-      channel.port1.onmessage = () => replies++;
-      for (let i = 0; i < window.frames.length; i++) {
-        window.frames[i]?.postMessage({ type: 'unmask/engine-connect', token: 'f'.repeat(48) }, '*', i === 0 ? [channel.port2] : []);
-      }
-      const canvas = document.createElement('canvas');
-      canvas.width = canvas.height = 64;
-      canvas.getContext('2d')?.fillRect(0, 0, 64, 64);
-      const bitmap = await createImageBitmap(canvas);
-      channel.port1.postMessage({ type: 'frame', participantId: 'p1', frameId: 1, sampledAt: 0, bitmap, sourceWidth: 64, sourceHeight: 64, scoreFaces: 'plain' }, [bitmap]);
-      await new Promise((r) => setTimeout(r, 2000));
-      return replies;
+  it('puts the badge back when the page removes it, and keeps it shown against the page\'s styles', async () => {
+    await waitFor(() => readOverlays(page), (o) => o.length === 1, 30_000, 'the badge');
+    // The page removes every element under <html> that it did not make (the badge's host and the engine frame's).
+    const removal = await page.evaluate(() => {
+      const own = (e: Element): boolean => e === document.head || e === document.body;
+      const others = [...document.documentElement.children].filter((e) => !own(e));
+      for (const e of others) e.remove();
+      return { removed: others.length, left: [...document.documentElement.children].filter((e) => !own(e)).length };
     });
-    expect(answered).toBe(0);
-    // And Unmask's own analysis carries on.
+    expect(removal.removed).toBe(2); // delivered: the badge host and the engine host were taken out
+    expect(removal.left).toBe(0);
+    const removedAt = Date.now();
+    await waitFor(() => readOverlays(page), (o) => o.length === 1 && /Alice/.test(o[0]?.text ?? ''), 10_000, 'the badge to be back');
+    console.info(`badge back ${Date.now() - removedAt} ms after the page removed it`);
+    // The engine frame was put back too (a new one, with a new port): tracking goes on.
+    const before = tracked(await tabState(browser.serviceWorker, server.origin))[0]?.framesAnalysed ?? 0;
+    await waitFor(() => tabState(browser.serviceWorker, server.origin), (s) => (tracked(s)[0]?.framesAnalysed ?? 0) > before + 5, 30_000, 'tracking after the engine was removed');
+
+    // The page's stylesheet hides every element under <html> it did not make, with !important.
+    const styled = await page.evaluate(() => {
+      const style = document.createElement('style');
+      style.id = 'hostile-style';
+      style.textContent = 'html > :not(head):not(body) { display: none !important; visibility: hidden !important; opacity: 0 !important; }';
+      document.head.append(style);
+      // Delivered: the rule hides an element of the same kind that the page adds itself.
+      const probe = document.createElement('x-probe');
+      document.documentElement.append(probe);
+      const hidden = getComputedStyle(probe).display === 'none';
+      probe.remove();
+      return hidden;
+    });
+    expect(styled).toBe(true);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await readOverlays(page)).toHaveLength(1);
+
+    // The page edits the host's own inline style: it is put back.
+    const edited = await page.evaluate(() => {
+      const host = [...document.documentElement.children].find((e) => e !== document.head && e !== document.body && e.getBoundingClientRect().width > 100) as HTMLElement | undefined;
+      if (!host) return false;
+      host.setAttribute('style', 'display: none !important');
+      return getComputedStyle(host).display === 'none'; // delivered: hidden, for now
+    });
+    expect(edited).toBe(true);
+    await waitFor(() => readOverlays(page), (o) => o.length === 1, 10_000, 'the badge shown again after its style was edited');
+    await page.evaluate(() => document.getElementById('hostile-style')?.remove());
+  });
+
+  it('answers no port that a hostile page offers to an engine page it framed itself', async () => {
+    // A page that learned the engine page's per-session URL (here: from the test) frames it and offers ports with
+    // guessed tokens. The URL is not guessable (use_dynamic_url), so this is the worst case.
+    const engineUrl = await browser.serviceWorker.evaluate(() => chrome.runtime.getURL('src/engine/engine.html'));
+    const oursBefore = page.frames().filter((f) => f.url().endsWith('/src/engine/engine.html'));
+    const replies = await page.evaluate(async (url) => {
+      const frame = document.createElement('iframe');
+      frame.id = 'hostile-engine';
+      frame.src = url;
+      await new Promise((resolve) => {
+        frame.addEventListener('load', resolve, { once: true });
+        document.body.append(frame);
+      });
+      let answered = 0;
+      const guesses = ['f'.repeat(48), '0'.repeat(48), crypto.randomUUID().replace(/-/g, '').padEnd(48, '0'), '', 'token'];
+      for (const token of guesses) {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => answered++;
+        frame.contentWindow?.postMessage({ type: 'unmask/engine-connect', token }, '*', [channel.port2]);
+        const canvas = document.createElement('canvas');
+        canvas.width = canvas.height = 64;
+        const bitmap = await createImageBitmap(canvas);
+        channel.port1.postMessage({ type: 'frame', participantId: 'p1', frameId: 1, sampledAt: 0, bitmap, sourceWidth: 64, sourceHeight: 64, scoreFaces: 'plain' }, [bitmap]);
+      }
+      await new Promise((r) => setTimeout(r, 2500));
+      return answered;
+    }, engineUrl);
+    // Delivered: the page's own engine frame received every offer, from its parent, and refused each token.
+    const forged = page.frames().find((f) => f.url().endsWith('/src/engine/engine.html') && !oursBefore.includes(f));
+    expect(forged).toBeTruthy();
+    const log = await forged!.evaluate(() => (globalThis as { __unmaskConnectLog?: string[] }).__unmaskConnectLog ?? null);
+    expect(log).toEqual(['token-refused', 'token-refused', 'token-refused', 'token-refused', 'token-refused']);
+    // No effect: no port was answered, and Unmask's own analysis carries on.
+    expect(replies).toBe(0);
+    await page.evaluate(() => document.getElementById('hostile-engine')?.remove());
     const s = await waitFor(() => tabState(browser.serviceWorker, server.origin), (v) => tracked(v).length === 1, 10_000, 'tracking to continue');
     expect(s!.engine.kind).toBe('ready');
+  });
+
+  it('lets a page load nothing of Unmask at its fixed extension URL', async () => {
+    const dynamicUrl = await browser.serviceWorker.evaluate(() => chrome.runtime.getURL('src/engine/engine.html'));
+    const manifest = await browser.serviceWorker.evaluate(() => chrome.runtime.getManifest());
+    const paths = ['src/engine/engine.html', 'manifest.json', ...(manifest.content_scripts ?? []).flatMap((c) => c.js ?? []), ...(manifest.web_accessible_resources ?? []).flatMap((w) => (typeof w === 'string' ? [w] : w.resources))];
+    const outcomes = await page.evaluate(
+      async ([id, dynamic, list]) => {
+        const read = (url: string): Promise<string> => fetch(url).then((r) => `read ${r.status}`, () => 'refused');
+        const fixed: Record<string, string> = {};
+        for (const path of list) fixed[path] = await read(`chrome-extension://${id}/${path}`);
+        // A script tag at the fixed URL of the content script.
+        const script = await new Promise<string>((resolve) => {
+          const s = document.createElement('script');
+          s.src = `chrome-extension://${id}/${list[2] ?? ''}`;
+          s.onload = () => resolve('loaded');
+          s.onerror = () => resolve('refused');
+          document.head.append(s);
+        });
+        return { fixed, script, dynamic: await read(dynamic) };
+      },
+      [browser.extensionId, dynamicUrl, paths] as const,
+    );
+    // Delivered: the same fetch from this page does reach the extension at the per-session URL.
+    expect(outcomes.dynamic).toBe('read 200');
+    for (const path of paths) expect(outcomes.fixed[path], path).toBe('refused');
+    expect(outcomes.script).toBe('refused');
+  });
+
+  it('takes no notice of a storm of forged messages from the page', async () => {
+    const seenBefore = await pageMessagesSeenByContentScript(page);
+    expect(seenBefore).toBeGreaterThanOrEqual(0);
+    const stateBefore = await tabState(browser.serviceWorker, server.origin);
+    const sent = await page.evaluate(async () => {
+      const shapes: unknown[] = [
+        { type: 'content/set-enabled', enabled: false },
+        { type: 'content/set-overlay', show: false },
+        { type: 'content/key-frames' },
+        { type: 'tab/participants', engine: { kind: 'failed', message: 'x' }, participants: [] },
+        { type: 'status', status: { kind: 'failed', message: 'forged' } },
+        { type: 'result', result: { participantId: 'p1', frameId: 0, faces: [] } },
+        { type: 'unmask/engine-connect', token: 'f'.repeat(48) },
+        'not even an object',
+      ];
+      let n = 0;
+      for (let i = 0; i < 250; i++)
+        for (const shape of shapes) {
+          window.postMessage(shape, '*');
+          n++;
+        }
+      await new Promise((r) => setTimeout(r, 1500));
+      return n;
+    });
+    // Delivered: the content script's world received every one of them.
+    expect((await pageMessagesSeenByContentScript(page)) - seenBefore).toBe(sent);
+    // No effect: still enabled, same participants, badges shown, analysis going on.
+    const after = await waitFor(
+      () => tabState(browser.serviceWorker, server.origin),
+      (s) => s?.enabled === true && tracked(s).length === 1 && (tracked(s)[0]?.framesAnalysed ?? 0) > (tracked(stateBefore)[0]?.framesAnalysed ?? 0) + 3,
+      15_000,
+      'analysis to go on unchanged',
+    );
+    expect(after!.participants.map((p) => p.id)).toEqual(stateBefore!.participants.map((p) => p.id));
+    expect(after!.engine.kind).toBe('ready');
+    expect(await readOverlays(page)).toHaveLength(1);
   });
 
   it('sends no request to any address outside this machine during the whole run', async () => {

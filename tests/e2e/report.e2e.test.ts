@@ -16,7 +16,7 @@ import { verifyExport } from '../../src/core/report-format';
 import type { ReportExport } from '../../src/shared/report-types';
 import { ensureFakeCameraClip } from './support/clip';
 import { startCallServer } from './support/call-server';
-import { isThisMachine, launchWithExtension, readNetLog, removeProfile, tabIdOf, waitFor, type ExtensionBrowser } from './support/browser';
+import { isThisMachine, launchWithExtension, pageMessagesSeenByContentScript, readNetLog, removeProfile, tabIdOf, waitFor, type ExtensionBrowser } from './support/browser';
 import { startReportEndpoint } from './support/report-endpoint';
 
 let browser: ExtensionBrowser;
@@ -198,19 +198,23 @@ describe('reporting a call', () => {
 
   it('gives a hostile call page no way to make, read or send reports, or to read the settings', async () => {
     const postsBefore = endpoint.posts.length;
-    const attempts = await call.evaluate(async (id) => {
+    const seenBefore = await pageMessagesSeenByContentScript(call);
+    const engineUrl = await browser.serviceWorker.evaluate(() => chrome.runtime.getURL('src/engine/engine.html'));
+    const attempts = await call.evaluate(async ([id, dynamicEngineUrl]) => {
       const outcomes: Record<string, string> = {};
       // The extension is not externally connectable: the page has no channel to its background at all.
       const runtime = (globalThis as { chrome?: { runtime?: { sendMessage?: unknown } } }).chrome?.runtime;
       outcomes.runtime = typeof runtime?.sendMessage === 'function' ? 'exposed' : 'absent';
-      // Its pages and data are not web-accessible.
+      // Its pages and data are not web-accessible...
+      const read = (url: string): Promise<string> => fetch(url).then((r) => `read ${r.status}`, () => 'refused');
       for (const path of ['src/ui/reports.html', 'src/ui/report.html', 'src/ui/options.html', 'manifest.json']) {
-        outcomes[path] = await fetch(`chrome-extension://${id}/${path}`).then(
-          (r) => `read ${r.status}`,
-          () => 'refused',
-        );
+        outcomes[path] = await read(`chrome-extension://${id}/${path}`);
+        // ...not even at the per-session URL that the one web-accessible page (the engine) is served from.
+        outcomes[`dynamic ${path}`] = await read(dynamicEngineUrl.replace('src/engine/engine.html', path));
       }
-      // Messages shaped like the extension's own, posted to every window it can reach.
+      // Delivered: the same fetch does reach the extension where it may (the engine page, at its per-session URL).
+      outcomes.engine = await read(dynamicEngineUrl);
+      // Messages shaped like the extension's own, posted where the content script's world receives them.
       const forged = [
         { type: 'report/draft', tabId: 1 },
         { type: 'report/send', reportId: 'x' },
@@ -218,19 +222,16 @@ describe('reporting a call', () => {
         { type: 'content/key-frames' },
         { type: 'popup/get-state', tabId: 1 },
       ];
-      for (const message of forged) {
-        window.postMessage(message, '*');
-        for (let i = 0; i < window.frames.length; i++) window.frames[i]?.postMessage(message, '*');
-      }
+      for (const message of forged) window.postMessage(message, '*');
       await new Promise((r) => setTimeout(r, 1500));
       return outcomes;
-    }, browser.extensionId);
+    }, [browser.extensionId, engineUrl] as const);
+    expect(attempts.engine).toBe('read 200');
+    expect((await pageMessagesSeenByContentScript(call)) - seenBefore).toBe(5);
     expect(attempts).toEqual({
       runtime: 'absent',
-      'src/ui/reports.html': 'refused',
-      'src/ui/report.html': 'refused',
-      'src/ui/options.html': 'refused',
-      'manifest.json': 'refused',
+      engine: 'read 200',
+      ...Object.fromEntries(['src/ui/reports.html', 'src/ui/report.html', 'src/ui/options.html', 'manifest.json'].flatMap((p) => [[p, 'refused'], [`dynamic ${p}`, 'refused']])),
     });
     expect(endpoint.posts.length).toBe(postsBefore);
     const page = await browser.context.newPage();

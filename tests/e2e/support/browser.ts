@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from 'playwright-core';
 import type { TabState } from '../../../src/shared/types';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -112,42 +112,81 @@ export interface OverlayView {
   text: string;
 }
 
+interface CdpNode {
+  nodeId: number;
+  nodeType: number;
+  nodeName: string;
+  nodeValue?: string;
+  attributes?: string[];
+  children?: CdpNode[];
+  shadowRoots?: CdpNode[];
+}
+
 /**
- * The overlays as a user sees them: their boxes on screen and their text. The badge is in a closed shadow root, which
- * page scripts cannot read; the DevTools protocol can (`pierce`).
+ * Unmask's badge hosts in a page, as the DevTools protocol sees them (`pierce` reaches into closed shadow roots, which
+ * page scripts cannot): the children of <html> whose shadow root holds a badge. Their element name is random per page
+ * (content/guarded-host), so they are found by what they hold, not by name.
  */
-export async function readOverlays(page: Page): Promise<OverlayView[]> {
-  const rects = await page.$$eval('unmask-overlay', (els) =>
-    els.map((e) => {
-      const r = e.getBoundingClientRect();
-      return { x: r.x, y: r.y, width: r.width, height: r.height, display: getComputedStyle(e).display };
-    }),
-  );
+async function overlayHosts(page: Page): Promise<{ cdp: CDPSession; hosts: CdpNode[] }> {
   const cdp = await page.context().newCDPSession(page);
+  await cdp.send('DOM.enable');
+  await cdp.send('CSS.enable');
+  const { root: doc } = (await cdp.send('DOM.getDocument', { depth: -1, pierce: true })) as { root: CdpNode };
+  const html = (doc.children ?? []).find((n) => n.nodeName === 'HTML');
+  const holdsBadge = (n: CdpNode): boolean =>
+    (n.attributes ?? []).some((a, i) => i % 2 === 1 && (n.attributes?.[i - 1] === 'class') && a.split(' ').includes('badge')) ||
+    [...(n.children ?? []), ...(n.shadowRoots ?? [])].some(holdsBadge);
+  const hosts = (html?.children ?? []).filter((n) => (n.shadowRoots ?? []).some(holdsBadge));
+  return { cdp, hosts };
+}
+
+/** How many badge hosts the page holds, shown or hidden. */
+export async function countOverlayHosts(page: Page): Promise<number> {
+  const { cdp, hosts } = await overlayHosts(page);
+  await cdp.detach();
+  return hosts.length;
+}
+
+/** The badges as a user sees them: the boxes of those shown on screen, and their text. */
+export async function readOverlays(page: Page): Promise<OverlayView[]> {
+  const { cdp, hosts } = await overlayHosts(page);
   try {
-    const { root: doc } = (await cdp.send('DOM.getDocument', { depth: -1, pierce: true })) as { root: CdpNode };
-    const hosts: CdpNode[] = [];
-    const visit = (n: CdpNode): void => {
-      if (n.nodeName === 'UNMASK-OVERLAY') hosts.push(n);
-      for (const c of [...(n.children ?? []), ...(n.shadowRoots ?? [])]) visit(c);
-    };
-    visit(doc);
     const textOf = (n: CdpNode): string =>
       n.nodeType === 3 ? (n.nodeValue ?? '') : n.nodeName === 'STYLE' ? '' : [...(n.shadowRoots ?? []), ...(n.children ?? [])].map(textOf).join(' ');
-    return hosts
-      .map((h, i) => ({ rect: rects[i] ?? { x: 0, y: 0, width: 0, height: 0, display: 'none' }, text: textOf(h).replace(/\s+/g, ' ').trim() }))
-      .filter((o) => (o.rect as { display?: string }).display !== 'none');
+    const views: OverlayView[] = [];
+    for (const host of hosts) {
+      // A host that is not rendered (display: none) has no box model: it is not seen.
+      const box = (await cdp.send('DOM.getBoxModel', { nodeId: host.nodeId }).catch(() => null)) as { model: { border: number[]; width: number; height: number } } | null;
+      if (!box) continue;
+      const [x = 0, y = 0] = box.model.border;
+      const { computedStyle } = (await cdp.send('CSS.getComputedStyleForNode', { nodeId: host.nodeId }).catch(() => ({ computedStyle: [] }))) as { computedStyle: { name: string; value: string }[] };
+      const style = (name: string): string | undefined => computedStyle.find((p) => p.name === name)?.value;
+      if (style('visibility') === 'hidden' || style('opacity') === '0') continue;
+      views.push({ rect: { x, y, width: box.model.width, height: box.model.height }, text: textOf(host).replace(/\s+/g, ' ').trim() });
+    }
+    return views;
   } finally {
     await cdp.detach();
   }
 }
 
-interface CdpNode {
-  nodeType: number;
-  nodeName: string;
-  nodeValue?: string;
-  children?: CdpNode[];
-  shadowRoots?: CdpNode[];
+/**
+ * How many of the page's window messages have reached the content script's world so far (an e2e-build counter, see
+ * content/main.ts): what a test of a hostile page's messages reads first, to prove they were delivered.
+ */
+export async function pageMessagesSeenByContentScript(page: Page): Promise<number> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const contexts = new Map<number, string>();
+    cdp.on('Runtime.executionContextCreated', (e: { context: { id: number; name: string } }) => contexts.set(e.context.id, e.context.name));
+    await cdp.send('Runtime.enable');
+    const world = [...contexts].find(([, name]) => name.startsWith('Unmask'))?.[0];
+    if (world === undefined) throw new Error('the Unmask content script world was not found in the page');
+    const { result } = (await cdp.send('Runtime.evaluate', { contextId: world, expression: 'globalThis.__unmaskPageMessagesSeen ?? -1', returnByValue: true })) as { result: { value: number } };
+    return result.value;
+  } finally {
+    await cdp.detach();
+  }
 }
 
 interface NetLog {
