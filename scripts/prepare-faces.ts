@@ -11,7 +11,8 @@
  *                                            <out>/_frames; split "clips", group = the clip name, which a fake shares
  *                                            with its real source)
  * Writes under --out, per set and split: <label>/<name>.png (aligned 128x128 crops) and manifest.jsonl, one line per
- * source image: {png, source, label, group, faces, pose, quality, landmarks} (landmarks: 478 x,y in crop pixels),
+ * source image: {png, source, label, group, faces, pose, quality, landmarks, landmarksPx} (landmarks: 478 x,y in crop
+ * pixels; landmarksPx: the same points in the source frame's pixels, which the swapper in training/swapper needs),
  * or {source, label, group, faces: 0, error?} when no face was found. Re-running skips images already done.
  */
 import { execFileSync } from 'node:child_process';
@@ -144,7 +145,7 @@ try {
         const dir = join(outDir, item.set, item.split, item.label);
         mkdirSync(dir, { recursive: true });
         writeFileSync(join(outDir, item.set, item.split, png), Buffer.from(r.face.pngBase64, 'base64'));
-        Object.assign(record, { png, pose: r.face.pose, quality: r.face.quality, landmarks: r.face.alignedLandmarks });
+        Object.assign(record, { png, pose: r.face.pose, quality: r.face.quality, landmarks: r.face.alignedLandmarks, landmarksPx: r.face.landmarksPx });
         found++;
       }
       mkdirSync(dirname(manifestPath(item)), { recursive: true });
