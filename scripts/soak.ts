@@ -39,8 +39,20 @@ const intervalS = Number(arg('interval', '30'));
 const jsonOut = arg('json', '');
 /** Another copy of the e2e build (so that a rebuild during a long soak does not change the running extension). */
 const dist = arg('dist', '');
-if (!(minutes > 0) || counts.some((n) => !(n >= 1 && n <= 5)) || !(intervalS >= 1)) {
-  console.error('usage: npm run soak -- --minutes N [--participants 1,4] [--interval 30] [--json OUT]   (1 to 5 participants)');
+/**
+ * `parallel`: the control runs beside the analysed call, the whole time (the same conditions at the same moment).
+ * `before`: the control runs alone first, for the same minutes, then the analysed call alone; for 4 participants on
+ * this 2-core machine, where two copies of a 4-person call (8 WebRTC loops) starve the engine of CPU.
+ */
+const controlMode = arg('control', 'parallel');
+/**
+ * `--gc`: Chromium with `--js-flags=--expose-gc`, and a full garbage collection in the extension's contexts (service
+ * worker, offscreen document and engine frames, and the engine worker, which collects every 10 s in the e2e build
+ * when it can) before each sample: to tell memory that is held from garbage not yet collected.
+ */
+const forceGc = process.argv.includes('--gc');
+if (!(minutes > 0) || counts.some((n) => !(n >= 1 && n <= 5)) || !(intervalS >= 1) || !['parallel', 'before', 'none'].includes(controlMode)) {
+  console.error('usage: npm run soak -- --minutes N [--participants 1,4] [--interval 30] [--control parallel|before|none] [--gc] [--json OUT] [--dist DIR]');
   process.exit(2);
 }
 
@@ -63,6 +75,7 @@ interface Sample {
 interface Run {
   participants: number;
   minutes: number;
+  control: string;
   samples: Sample[];
   growthMb: { callTab: number; controlTab: number; callOverControl: number; extension: number; gpu: number };
   secondHalfGrowthMb: { callTab: number; controlTab: number; callOverControl: number; extension: number };
@@ -87,26 +100,58 @@ async function openTab(page: Page, url: string, profileDir: string, before: Set<
 }
 
 async function soak(participants: number, clip: string, origin: string): Promise<Run> {
-  const browser = await launchWithExtension(clip, dist || undefined, undefined, { disableFeatures: ['SpareRendererForSitePerProcess'] });
+  const browser = await launchWithExtension(clip, dist || undefined, undefined, {
+    disableFeatures: ['SpareRendererForSitePerProcess'],
+    extraArgs: forceGc ? ['--js-flags=--expose-gc'] : [],
+  });
   const profileDir = browser.netLogPath.replace(/\/netlog\.json$/, '');
   try {
     const controlOrigin = origin.replace('127.0.0.1', 'localhost');
+    /** Samples every interval for the run's minutes; `read` records one sample. */
+    const sampleFor = async (read: (t: number) => Promise<void> | void): Promise<void> => {
+      const started = Date.now();
+      await read(0);
+      while (Date.now() - started < minutes * 60_000) {
+        await new Promise((r) => setTimeout(r, Math.min(intervalS * 1000, started + minutes * 60_000 - Date.now())));
+        await read(Math.round((Date.now() - started) / 1000));
+      }
+    };
     let before = renderers(profileDir);
-    const control = await browser.context.newPage();
-    const controlPid = await openTab(control, `${controlOrigin}/?participants=${participants}`, profileDir, before);
+    const control = controlMode === 'none' ? null : await browser.context.newPage();
+    const controlPid = control ? await openTab(control, `${controlOrigin}/?participants=${participants}`, profileDir, before) : -1;
+    const controlAlone: { t: number; mb: number }[] = [];
+    if (controlMode === 'before') {
+      await sampleFor((t) => {
+        controlAlone.push({ t, mb: mb(chromiumProcesses(profileDir).find((p) => p.pid === controlPid)?.privateKb ?? 0) });
+        process.stderr.write(`  ${participants}p control alone t=${t}s ${controlAlone[controlAlone.length - 1]!.mb} MB\n`);
+      });
+      await control?.close();
+    }
     before = renderers(profileDir);
     const call = await browser.context.newPage();
     const { cdp, contexts } = await attachContentWorld(call);
     const callPid = await openTab(call, `${origin}/?participants=${participants}`, profileDir, before);
     if (callPid === controlPid) throw new Error('the call and the control share a renderer: the comparison would mean nothing');
-    await waitFor(() => tabState(browser.serviceWorker, origin), (s) => (s?.participants ?? []).filter((p) => p.state === 'face-tracked').length === participants, 90_000, `${participants} tracked participants`);
+    await waitFor(() => tabState(browser.serviceWorker, origin), (s) => (s?.participants ?? []).filter((p) => p.state === 'face-tracked').length === participants, 180_000, `${participants} tracked participants`);
     const controlState = await tabState(browser.serviceWorker, controlOrigin);
     if (controlState !== null) throw new Error('the control tab is being analysed: it is no control');
 
     const samples: Sample[] = [];
-    const started = Date.now();
     let lastAt = performance.now();
-    const read = async (): Promise<void> => {
+    const controlAt = (t: number, processes: ChromiumProcess[]): number =>
+      controlMode === 'before'
+        ? (controlAlone.reduce((best, c) => (Math.abs(c.t - t) < Math.abs(best.t - t) ? c : best), controlAlone[0]!).mb)
+        : mb(processes.find((p) => p.pid === controlPid)?.privateKb ?? 0);
+    await contentScriptEval(cdp, contexts, 'globalThis.__unmaskBench = []; 0');
+    const collect = async (): Promise<void> => {
+      const gc = '(globalThis.gc ?? (() => undefined))()';
+      await browser.serviceWorker.evaluate(gc).catch(() => undefined);
+      const engineFrame = call.frames().find((f) => f.url().endsWith('/src/engine/engine.html'));
+      // The engine frame shares its thread, and so its heap, with the offscreen document.
+      await engineFrame?.evaluate(gc).catch(() => undefined);
+    };
+    await sampleFor(async (t) => {
+      if (forceGc) await collect();
       const processes = chromiumProcesses(profileDir);
       const privateOf = (pred: (p: ChromiumProcess) => boolean): number => mb(processes.filter(pred).reduce((sum, p) => sum + p.privateKb, 0));
       const records = await contentScriptEval<BenchRecord[]>(cdp, contexts, '(() => { const r = globalThis.__unmaskBench ?? []; globalThis.__unmaskBench = []; return r; })()');
@@ -114,9 +159,9 @@ async function soak(participants: number, clip: string, origin: string): Promise
       const engine = records.map((r) => r.engineMs);
       const round = (v: number | null): number | null => (v === null ? null : Math.round(v * 10) / 10);
       samples.push({
-        t: Math.round((Date.now() - started) / 1000),
+        t,
         callTabMb: privateOf((p) => p.pid === callPid),
-        controlTabMb: privateOf((p) => p.pid === controlPid),
+        controlTabMb: controlAt(t, processes),
         extensionMb: privateOf((p) => p.kind === 'extension'),
         gpuMb: privateOf((p) => p.kind === 'gpu'),
         browserMb: privateOf((p) => p.kind === 'browser'),
@@ -126,15 +171,9 @@ async function soak(participants: number, clip: string, origin: string): Promise
         fps: Math.round((records.length / participants / ((now - lastAt) / 1000)) * 10) / 10,
       });
       lastAt = now;
-      const s = samples[samples.length - 1]!;
-      process.stderr.write(`  ${participants}p t=${s.t}s call ${s.callTabMb} MB, control ${s.controlTabMb} MB, extension ${s.extensionMb} MB, gpu ${s.gpuMb} MB, engine ${s.engineMedianMs} ms, ${s.fps} fps\n`);
-    };
-    await contentScriptEval(cdp, contexts, 'globalThis.__unmaskBench = []; 0');
-    await read();
-    while (Date.now() - started < minutes * 60_000) {
-      await new Promise((r) => setTimeout(r, Math.min(intervalS * 1000, started + minutes * 60_000 - Date.now())));
-      await read();
-    }
+      const last = samples[samples.length - 1]!;
+      process.stderr.write(`  ${participants}p t=${last.t}s call ${last.callTabMb} MB, control ${last.controlTabMb} MB, extension ${last.extensionMb} MB, gpu ${last.gpuMb} MB, engine ${last.engineMedianMs} ms, ${last.fps} fps\n`);
+    });
     await cdp.detach();
     const first = samples[0]!;
     const last = samples[samples.length - 1]!;
@@ -146,7 +185,7 @@ async function soak(participants: number, clip: string, origin: string): Promise
       callOverControl: r1(b.callTabMb - a.callTabMb - (b.controlTabMb - a.controlTabMb)),
       extension: r1(b.extensionMb - a.extensionMb),
     });
-    return { participants, minutes, samples, growthMb: { ...growth(first, last), gpu: r1(last.gpuMb - first.gpuMb) }, secondHalfGrowthMb: growth(mid, last) };
+    return { participants, minutes, control: controlMode, samples, growthMb: { ...growth(first, last), gpu: r1(last.gpuMb - first.gpuMb) }, secondHalfGrowthMb: growth(mid, last) };
   } finally {
     await browser.close();
     removeProfile(browser.netLogPath);
@@ -166,7 +205,7 @@ const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(
 console.log(`\nUnmask soak — ${new Date().toISOString()} — ${machine}\n`);
 console.log('Private memory (MB) of each Chromium process, sampled during the call; the control is the same call page in another tab, not analysed.\n');
 for (const run of runs) {
-  console.log(`### ${run.participants} participant${run.participants > 1 ? 's' : ''}, ${run.minutes} min\n`);
+  console.log(`### ${run.participants} participant${run.participants > 1 ? 's' : ''}, ${run.minutes} min, control ${run.control === 'before' ? 'run alone before the call (same minutes)' : 'beside the call'}\n`);
   console.log('| t (s) | call tab | control tab | extension | GPU | browser | all | engine ms median (p95) | analysed fps per participant |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const s of run.samples)

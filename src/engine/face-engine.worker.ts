@@ -38,6 +38,13 @@ const engineReady = FaceEngine.load(new URL(`/${ENGINE_ASSETS}`, self.location.o
 // The rejection is reported above; each request below awaits and reports it again for its own frame.
 engineReady.catch(() => undefined);
 
+if (__UNMASK_E2E__) {
+  // End-to-end builds only: under `npm run soak -- --gc` (Chromium started with --expose-gc) this worker's heap is
+  // collected every 10 s, so that the soak can tell held memory from garbage; without that flag `gc` is absent.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) setInterval(gc, 10_000);
+}
+
 // Serialise behind the model load (MediaPipe's calls themselves are synchronous).
 let chain: Promise<void> = Promise.resolve();
 

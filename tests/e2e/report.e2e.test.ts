@@ -16,7 +16,7 @@ import { verifyExport } from '../../src/core/report-format';
 import type { ReportExport } from '../../src/shared/report-types';
 import { ensureFakeCameraClip } from './support/clip';
 import { startCallServer } from './support/call-server';
-import { isThisMachine, launchWithExtension, pageMessagesSeenByContentScript, readNetLog, removeProfile, tabIdOf, waitFor, type ExtensionBrowser } from './support/browser';
+import { isLoopback, isThisMachine, launchWithExtension, pageMessagesSeenByContentScript, readNetLog, removeProfile, tabIdOf, waitFor, type ExtensionBrowser } from './support/browser';
 import { startReportEndpoint } from './support/report-endpoint';
 
 let browser: ExtensionBrowser;
@@ -250,6 +250,10 @@ describe('reporting a call', () => {
       return url.origin !== server.origin && url.origin !== endpointOrigin;
     });
     expect(outside).toEqual([]);
+    // The extension's own requests through the whole call, report, export and delivery: seen (the delivery to the
+    // endpoint is one), and none to any host but this machine.
+    expect(log.extensionRequests).toContain(endpoint.url);
+    expect(log.extensionRequests.filter((u) => !u.startsWith('chrome-extension://') && !isLoopback(new URL(u).host))).toEqual([]);
     // Of the endpoint, only its one URL was asked for (the POSTs and their CORS preflights).
     expect(log.requests.filter((u) => u.startsWith(endpointOrigin))).toEqual([endpoint.url]);
     expect(log.connections.filter((a) => !isThisMachine(a))).toEqual([]);

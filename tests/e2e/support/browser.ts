@@ -21,7 +21,7 @@ export interface ExtensionBrowser {
  * Launches Debian's Chromium headless with the built extension and, if `clip` is given, a fake camera playing it
  * (flags: shared notes).
  */
-export async function launchWithExtension(clip: string | null, extensionDir = E2E_DIST, profileDir?: string, options: { disableFeatures?: string[] } = {}): Promise<ExtensionBrowser> {
+export async function launchWithExtension(clip: string | null, extensionDir = E2E_DIST, profileDir?: string, options: { disableFeatures?: string[]; extraArgs?: string[] } = {}): Promise<ExtensionBrowser> {
   if (!existsSync(join(extensionDir, 'manifest.json'))) throw new Error(`${extensionDir} has no build: run \`npm run build:e2e\` first`);
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium)`);
   // A given profile directory is reused: a restart of the same browser, with what it stored.
@@ -60,6 +60,7 @@ export async function launchWithExtension(clip: string | null, extensionDir = E2
       `--log-net-log=${netLogPath}`,
       '--net-log-capture-mode=Default',
       // One list: of several --disable-features flags only the last counts.
+      ...(options.extraArgs ?? []),
       `--disable-features=${['AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'MediaRouter', 'PaintHolding', 'OptimizationHints', 'OptimizationGuideModelDownloading', 'OptimizationHintsFetching', 'Translate', 'AutofillServerCommunication', 'CertificateTransparencyComponentUpdater', 'SafeBrowsing', ...(options.disableFeatures ?? [])].join(',')}`,
     ],
   });
@@ -199,13 +200,16 @@ interface NetLog {
  * - `requests`: URL requests of pages, extension pages and workers (and navigations);
  * - `browserRequests`: URLs Chromium's own services asked for (no initiator; e.g. its updater), which the host
  *   resolver rules send nowhere;
+ * - `extensionRequests`: the URL requests that the extension itself initiated (its pages, workers and service worker:
+ *   the initiator is a chrome-extension:// origin);
  * - `connections`: every address a TCP connection was attempted to, and every UDP socket that sent data.
  */
-export function readNetLog(netLogPath: string): { requests: string[]; browserRequests: string[]; connections: string[] } {
+export function readNetLog(netLogPath: string): { requests: string[]; browserRequests: string[]; extensionRequests: string[]; connections: string[] } {
   const log = JSON.parse(readFileSync(netLogPath, 'utf8')) as NetLog;
   const type = log.constants.logEventTypes;
   const requests = new Set<string>();
   const browserRequests = new Set<string>();
+  const extensionRequests = new Set<string>();
   const connections = new Set<string>();
   for (const event of log.events) {
     const params = event.params ?? {};
@@ -214,11 +218,12 @@ export function readNetLog(netLogPath: string): { requests: string[]; browserReq
       // the test have no initiator either but are "main frame" requests, and count as the page's.
       const ownService = params.initiator === 'not an origin' && params.request_type === 'other';
       (ownService ? browserRequests : requests).add(params.url);
+      if (typeof params.initiator === 'string' && params.initiator.startsWith('chrome-extension://')) extensionRequests.add(params.url);
     }
     if ((event.type === type.TCP_CONNECT_ATTEMPT || event.type === type.TCP_CONNECT) && typeof params.address === 'string') connections.add(params.address);
     if (event.type === type.UDP_BYTES_SENT && typeof params.address === 'string') connections.add(params.address);
   }
-  return { requests: [...requests], browserRequests: [...browserRequests], connections: [...connections] };
+  return { requests: [...requests], browserRequests: [...browserRequests], extensionRequests: [...extensionRequests], connections: [...connections] };
 }
 
 export const isLoopback = (hostOrAddress: string): boolean =>
