@@ -97,8 +97,8 @@ def count_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def count_mflops(model: nn.Module, size: int = INPUT_SIZE) -> float:
-    """Multiply-accumulates (MACs) of convs and the dense layer, in millions, for one image."""
+def count_macs(model: nn.Module, size: int = INPUT_SIZE) -> int:
+    """Multiply-accumulates (MACs) of the convs and dense layers for one size x size image (any net: also the trunks)."""
     macs = 0
 
     def hook(m, inp, out):
@@ -116,4 +116,9 @@ def count_mflops(model: nn.Module, size: int = INPUT_SIZE) -> float:
     model.train(was)
     for h in hs:
         h.remove()
-    return macs / 1e6
+    return macs
+
+
+def count_mflops(model: nn.Module, size: int = INPUT_SIZE) -> float:
+    """Multiply-accumulates (MACs) of convs and the dense layer, in millions, for one image."""
+    return count_macs(model, size) / 1e6

@@ -34,7 +34,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .model import tf_same_pad
+from .model import count_macs, tf_same_pad
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRUNK_DIR = os.path.join(ROOT, ".cache", "trunks")
@@ -531,28 +531,6 @@ def mobilefacenet_from_tfjs(model_json: str = MOBILEFACENET_JSON) -> TFGraphModu
 # ------------------------------------------------------------------------------------------------------ helpers
 def count_params(m: nn.Module) -> int:
     return sum(p.numel() for p in m.parameters())
-
-
-def count_macs(m: nn.Module, size: int = 128) -> int:
-    """Multiply-adds of the convs (and linears) for one size x size image."""
-    macs = 0
-
-    def hook(mod, inp, out):
-        nonlocal macs
-        if isinstance(mod, nn.Conv2d):
-            macs += out.numel() // out.shape[0] * mod.in_channels // mod.groups * mod.kernel_size[0] * mod.kernel_size[1]
-        elif isinstance(mod, nn.Linear):
-            macs += mod.in_features * mod.out_features
-
-    hs = [mod.register_forward_hook(hook) for mod in m.modules() if isinstance(mod, (nn.Conv2d, nn.Linear))]
-    was = m.training
-    m.eval()
-    with torch.no_grad():
-        m(torch.zeros(1, 3, size, size))
-    m.train(was)
-    for h in hs:
-        h.remove()
-    return macs
 
 
 def trunks_available() -> bool:
