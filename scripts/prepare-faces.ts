@@ -10,6 +10,9 @@
  *   dfl/{real,fake}/<clip>.mp4              (only with --sets dfl: frames at --fps, decoded by ffmpeg into
  *                                            <out>/_frames; split "clips", group = the clip name, which a fake shares
  *                                            with its real source)
+ *   more/labels.csv + more/<tool>/{real,fake}/* (only with --sets more: split = tool folder, group = pair_group;
+ *                                            clips as frames at --fps)
+ *   talking-heads/*.mp4                     (only with --sets talking: real, split "clips", group = the clip)
  * Writes under --out, per set and split: <label>/<name>.png (aligned 128x128 crops) and manifest.jsonl, one line per
  * source image: {png, source, label, group, faces, pose, quality, landmarks, landmarksPx} (landmarks: 478 x,y in crop
  * pixels; landmarksPx: the same points in the source frame's pixels, which the swapper in training/swapper needs),
@@ -108,7 +111,70 @@ function dflItems(): Item[] {
   return items;
 }
 
-const all = [...(sets.includes('dfdc') ? dfdcItems() : []), ...(sets.includes('lfw') ? lfwItems() : []), ...(sets.includes('dfl') ? dflItems() : [])];
+/** Frames of one clip at --fps, extracted once by ffmpeg into _frames/<key>; returns [frame file, seconds] pairs. */
+function clipFrames(clipPath: string, key: string): Array<[string, string]> {
+  const fps = Number(arg('fps', '10'));
+  const dir = join(framesDir, key);
+  if (!existsSync(join(dir, 'done'))) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', clipPath, '-vf', `fps=${fps}`, join(dir, '%05d.png')]);
+    writeFileSync(join(dir, 'done'), `${fps}\n`);
+  }
+  const clipFps = Number(readFileSync(join(dir, 'done'), 'utf8').trim()) || fps;
+  return readdirSync(dir).filter((f) => f.endsWith('.png')).sort().map((f) => [f, ((Number(f.slice(0, 5)) - 1) / clipFps).toFixed(3)]);
+}
+
+/**
+ * `more/`: every file of `more/labels.csv`. split = the tool folder (ghost, ff-deepfakes, ...), so a tool can be left
+ * out by its split; group = the pair_group (a fake and its real original share it; the faceswap-GAN clips are one
+ * group, one source video, as the folder's README asks); stills as they are, clips as frames at --fps.
+ */
+function moreItems(): Item[] {
+  const csv = join(dataDir, 'more', 'labels.csv');
+  if (!existsSync(csv)) return [];
+  const [header, ...rows] = readFileSync(csv, 'utf8').trim().split(/\r?\n/);
+  const cols = (header ?? '').split(',');
+  const at = (name: string): number => cols.indexOf(name);
+  const items: Item[] = [];
+  for (const row of rows) {
+    const f = row.split(',');
+    const path = f[at('path')] ?? '';
+    const label = f[at('label')];
+    if (label !== 'real' && label !== 'fake') continue;
+    const tool = path.split('/')[0] ?? '';
+    const group = tool === 'faceswap-gan' ? 'faceswap-gan' : (f[at('pair_group')] || path);
+    if (/\.(jpe?g|png)$/i.test(path)) {
+      items.push({ set: 'more', split: tool, label, group, source: `more/${path}` });
+      continue;
+    }
+    const key = `more/${path.replace(/\.[^.]+$/, '')}`;
+    for (const [frame, t] of clipFrames(join(dataDir, 'more', path), key))
+      items.push({ set: 'more', split: tool, label, group, source: `more/${path}#t=${t}`, url: `/frames/${key}/${frame}` });
+  }
+  return items;
+}
+
+/** `talking-heads/*.mp4`: real people talking to a camera; group = the clip. */
+function talkingItems(): Item[] {
+  const base = join(dataDir, 'talking-heads');
+  if (!existsSync(base)) return [];
+  const items: Item[] = [];
+  for (const file of readdirSync(base).sort()) {
+    if (!/\.(mp4|webm|mov)$/i.test(file)) continue;
+    const clip = file.replace(/\.[^.]+$/, '');
+    for (const [frame, t] of clipFrames(join(base, file), `talking-heads/${clip}`))
+      items.push({ set: 'talking', split: 'clips', label: 'real', group: clip, source: `talking-heads/${file}#t=${t}`, url: `/frames/talking-heads/${clip}/${frame}` });
+  }
+  return items;
+}
+
+const all = [
+  ...(sets.includes('dfdc') ? dfdcItems() : []),
+  ...(sets.includes('lfw') ? lfwItems() : []),
+  ...(sets.includes('dfl') ? dflItems() : []),
+  ...(sets.includes('more') ? moreItems() : []),
+  ...(sets.includes('talking') ? talkingItems() : []),
+];
 const manifestPath = (item: Item): string => join(outDir, item.set, item.split, 'manifest.jsonl');
 const done = new Set<string>();
 for (const path of new Set(all.map(manifestPath)))
@@ -140,7 +206,8 @@ try {
       const record: Record<string, unknown> = { source: item.source, label: item.label, group: item.group, faces: r.faces, width: r.width, height: r.height };
       if (r.error) record.error = r.error;
       if (r.face) {
-        const name = item.url ? `${item.group}-${item.url.replace(/^.*\//, '').replace(/\.png$/, '')}` : item.source.replace(/^.*\//, '').replace(/\.[^.]+$/, '');
+        // A frame is named after its clip (the folder it was extracted to), never after the group: several swaps share one.
+        const name = item.url ? item.url.split('/').slice(-2).join('-').replace(/\.png$/, '') : item.source.replace(/^.*\//, '').replace(/\.[^.]+$/, '');
         const png = join(item.label, `${item.set === 'lfw' ? `${item.group}__` : ''}${name}.png`);
         const dir = join(outDir, item.set, item.split, item.label);
         mkdirSync(dir, { recursive: true });

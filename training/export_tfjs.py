@@ -110,6 +110,95 @@ def to_tfjs(model: Detector) -> tuple[dict, list[dict], bytes]:
     return topology, specs, data
 
 
+# ------------------------------------------------------------------------------------------------- detector v1
+def _fold_trunk(cb) -> tuple[torch.Tensor, torch.Tensor]:
+    """A trunk ConvBNAct (training/trunks.py) with its eval-mode BatchNorm folded in: (weight as PyTorch lays it
+    out, bias), in float64."""
+    w = cb.conv.weight.detach().double()
+    bn = cb.bn
+    scale = bn.weight.detach().double() / torch.sqrt(bn.running_var.double() + bn.eps)
+    bias = bn.bias.detach().double() - bn.running_mean.double() * scale
+    return w * scale[:, None, None, None], bias
+
+
+def _trunk_convs(model):
+    from .trunks import ConvBNAct
+    return [m for m in model.trunk.modules() if isinstance(m, ConvBNAct)]
+
+
+@torch.no_grad()
+def deployed_copy(model, float16: bool):
+    """The model as the export ships it: every BatchNorm folded into its conv (BN made an identity plus bias), and,
+    with float16, every weight rounded to half precision as TF.js will read it back. Its outputs are the reference
+    logits the TF.js test checks, and what the quantisation's cost is measured with."""
+    import copy
+    m = copy.deepcopy(model).eval()
+    rnd = (lambda t: t.half().double()) if float16 else (lambda t: t)
+    for cb in _trunk_convs(m):
+        w, b = _fold_trunk(cb)
+        cb.conv.weight.copy_(rnd(w).float())
+        cb.bn.weight.fill_(1.0)
+        cb.bn.bias.copy_(rnd(b).float())
+        cb.bn.running_mean.zero_()
+        cb.bn.running_var.fill_(1.0 - cb.bn.eps)
+    m.head.weight.copy_(rnd(m.head.weight.double()).float())
+    m.head.bias.copy_(rnd(m.head.bias.double()).float())
+    return m
+
+
+def to_tfjs_v1(model, float16: bool = True) -> tuple[dict, list[dict], bytes]:
+    """V1Detector (training/v1.py, faceres trunk) -> TF.js LayersModel: InputLayer, Rescaling (pixel/127.5-1 back to
+    the trunk's range), then per ConvBNAct a Conv2D or DepthwiseConv2D ('same') with the BN folded in and a
+    ReLU(max 6), GlobalAveragePooling2D, Dropout, Dense. float16: weights stored as half floats (TF.js's
+    `quantization: {dtype: "float16"}`), half the bytes."""
+    from .trunks import ConvBNAct
+    model.eval()
+    bld = _Builder()
+    x = bld.add("InputLayer", {"batch_input_shape": [None, INPUT_SIZE, INPUT_SIZE, 3], "dtype": "float32",
+                               "sparse": False}, [], INPUT_NAME)
+    x = bld.add("Rescaling", {"scale": float(model.in_scale), "offset": float(model.in_offset)}, [x])
+    init = {"class_name": "VarianceScaling", "config": {"scale": 1, "mode": "fan_avg", "distribution": "normal", "seed": None}}
+    for cb in _trunk_convs(model):
+        if not isinstance(cb, ConvBNAct) or cb.pad != "same":
+            raise TypeError("only 'same'-padded trunks (faceres) can be exported")
+        w, b = _fold_trunk(cb)
+        common = {"kernel_size": [cb.k, cb.k], "strides": [cb.stride, cb.stride], "padding": "same",
+                  "data_format": "channels_last", "dilation_rate": [1, 1], "activation": "linear", "use_bias": True,
+                  "bias_initializer": {"class_name": "Zeros", "config": {}}, "bias_regularizer": None,
+                  "activity_regularizer": None, "bias_constraint": None}
+        if cb.depthwise:
+            name = bld._name("dwconv")
+            bld.add("DepthwiseConv2D", {**common, "depth_multiplier": 1, "depthwise_initializer": init,
+                                        "depthwise_regularizer": None, "depthwise_constraint": None}, [x], name)
+            bld.weights += [(f"{name}/depthwise_kernel", w.permute(2, 3, 0, 1).float().numpy()), (f"{name}/bias", b.float().numpy())]
+        else:
+            name = bld._name("conv")
+            bld.add("Conv2D", {**common, "filters": int(w.shape[0]), "kernel_initializer": init,
+                               "kernel_regularizer": None, "kernel_constraint": None}, [x], name)
+            bld.weights += [(f"{name}/kernel", w.permute(2, 3, 1, 0).float().numpy()), (f"{name}/bias", b.float().numpy())]
+        x = bld.relu6(name) if cb.act else name
+    x = bld.add("GlobalAveragePooling2D", {"data_format": "channels_last"}, [x])
+    x = bld.add("Dropout", {"rate": float(model.dropout.p), "noise_shape": None, "seed": None}, [x])
+    bld.add("Dense", {"units": 1, "activation": "linear", "use_bias": True, "kernel_initializer": init,
+                      "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": None,
+                      "bias_regularizer": None, "activity_regularizer": None, "kernel_constraint": None,
+                      "bias_constraint": None}, [x], OUTPUT_NAME)
+    bld.weights += [(f"{OUTPUT_NAME}/kernel", model.head.weight.detach().t().contiguous().numpy()),
+                    (f"{OUTPUT_NAME}/bias", model.head.bias.detach().numpy())]
+    topology = {"class_name": "Model", "config": {"name": "unmask_face_swap_v1", "layers": bld.layers,
+                                                  "input_layers": [[INPUT_NAME, 0, 0]],
+                                                  "output_layers": [[OUTPUT_NAME, 0, 0]]},
+                "keras_version": "tfjs-layers 4.22.0", "backend": "tensor_flow.js"}
+    if float16:
+        specs = [{"name": n, "shape": list(a.shape), "dtype": "float32", "quantization": {"dtype": "float16"}}
+                 for n, a in bld.weights]
+        data = b"".join(np.ascontiguousarray(a, dtype="<f2").tobytes() for _, a in bld.weights)
+    else:
+        specs = [{"name": n, "shape": list(a.shape), "dtype": "float32"} for n, a in bld.weights]
+        data = b"".join(np.ascontiguousarray(a, dtype="<f4").tobytes() for _, a in bld.weights)
+    return topology, specs, data
+
+
 def synthetic_inputs(seed: int = 1234) -> list[tuple[str, np.ndarray]]:
     """Four 128x128 RGB uint8 crops drawn from scratch (no dataset pixels): a cartoon face, its self-blend,
     blocky noise, and a gradient with shapes."""
@@ -143,10 +232,17 @@ def synthetic_inputs(seed: int = 1234) -> list[tuple[str, np.ndarray]]:
     return [("cartoon_face", f1), ("cartoon_face_self_blend", f2), ("blocky_noise", f3), ("gradient_shapes", f4)]
 
 
-def export(model: Detector, out: str) -> None:
+def export(model, out: str, float16: bool = False) -> None:
+    """Writes model.json + weights + reference.json for the v0 Detector or a V1Detector (the latter's reference
+    logits come from the deployed copy: BN folded, weights as shipped)."""
     model.eval()
     os.makedirs(out, exist_ok=True)
-    topology, specs, data = to_tfjs(model)
+    if isinstance(model, Detector):
+        topology, specs, data = to_tfjs(model)
+        ref_model = model
+    else:
+        topology, specs, data = to_tfjs_v1(model, float16)
+        ref_model = deployed_copy(model, float16)
     with open(os.path.join(out, "group1-shard1of1.bin"), "wb") as f:
         f.write(data)
     manifest = {"format": "layers-model", "generatedBy": "training/export_tfjs.py", "convertedBy": None,
@@ -158,7 +254,7 @@ def export(model: Detector, out: str) -> None:
     with torch.no_grad():
         for name, img in synthetic_inputs():
             x = torch.from_numpy(img.copy()).permute(2, 0, 1)[None].float() / 127.5 - 1
-            logit = float(model(x)[0])
+            logit = float(ref_model(x)[0])
             refs.append({"name": name, "shape": [INPUT_SIZE, INPUT_SIZE, 3],
                          "rgb_deflate_base64": base64.b64encode(zlib.compress(img.tobytes(), 9)).decode(),
                          "logit": round(logit, 6), "probability": round(1 / (1 + np.exp(-logit)), 6)})
@@ -166,6 +262,7 @@ def export(model: Detector, out: str) -> None:
                    "Model input = pixel / 127.5 - 1 (src/core/face-align.ts toModelInput). logit = PyTorch output.",
            "input_name": INPUT_NAME, "output_name": OUTPUT_NAME,
            "params": count_params(model), "mflops_multiply_adds": round(count_mflops(model), 2),
+           "weights_dtype": "float16" if float16 and not isinstance(model, Detector) else "float32",
            "inputs": refs}
     with open(os.path.join(out, "reference.json"), "w") as f:
         json.dump(ref, f, indent=1)

@@ -4,7 +4,8 @@
  * pairs costs two passes over the feature map. This walks the same topology once at load time and plans each such
  * pair as one `tf.fused.conv2d` with bias and relu6 (XNNPACK clamps in the convolution's output loop), the rest as
  * the plain ops. Measured in Node on the wasm SIMD backend, 2-core VM: 3.9 -> 3.4 ms median per face, identical
- * outputs. Layer types outside the exported set make it refuse, so a new export cannot silently run wrong.
+ * outputs. The v1 detector (a MobileNetV1 trunk) adds depthwise convs, fused the same way, and a Rescaling layer.
+ * Layer types outside the exported set make it refuse, so a new export cannot silently run wrong.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -27,7 +28,10 @@ function relu6Cap(layer: tf.layers.Layer): boolean {
   return cfg.maxValue === 6;
 }
 
-/** Plans `model` (Conv2D 'same' / ReLU / Add / GlobalAveragePooling2D / Dropout / Dense; single input and output). */
+/**
+ * Plans `model` (Rescaling / Conv2D or DepthwiseConv2D 'same' / ReLU / Add / GlobalAveragePooling2D / Dropout /
+ * Dense; single input and output). Conv and depthwise conv each fuse with a following ReLU(max 6).
+ */
 export function planForward(model: tf.LayersModel): PlannedModel {
   const layers = model.layers;
   const consumers = new Map<string, number>();
@@ -46,25 +50,38 @@ export function planForward(model: tf.LayersModel): PlannedModel {
     const cls = layer.getClassName();
     const ins = inputNames(layer);
     const name = layer.name;
-    if (cls === 'Conv2D') {
-      const cfg = layer.getConfig() as { padding: string; strides: [number, number]; activation: string; dilationRate: number | number[] };
-      if (cfg.padding !== 'same' || cfg.activation !== 'linear' || [cfg.dilationRate].flat().some((d) => d !== 1)) {
-        throw new Error(`detector plan: unsupported Conv2D ${name}`);
+    if (cls === 'Conv2D' || cls === 'DepthwiseConv2D') {
+      const cfg = layer.getConfig() as {
+        padding: string;
+        strides: [number, number];
+        activation: string;
+        dilationRate: number | number[];
+        depthMultiplier?: number;
+      };
+      if (cfg.padding !== 'same' || cfg.activation !== 'linear' || [cfg.dilationRate].flat().some((d) => d !== 1) || (cfg.depthMultiplier ?? 1) !== 1) {
+        throw new Error(`detector plan: unsupported ${cls} ${name}`);
       }
       const [kernel, bias] = layer.getWeights() as [tf.Tensor4D, tf.Tensor1D];
+      const depthwise = cls === 'DepthwiseConv2D';
       const next = layers[i + 1];
       const fuse =
         next !== undefined && next.getClassName() === 'ReLU' && relu6Cap(next) && inputNames(next)[0] === name && consumers.get(name) === 1;
       const outName = fuse ? next.name : name;
       const activation = fuse ? 'relu6' : 'linear';
       const src = ins[0]!;
-      steps.push((v) =>
-        v.set(outName, tf.fused.conv2d({ x: get(v, src) as tf.Tensor4D, filter: kernel, strides: cfg.strides, pad: 'same', bias, activation })),
-      );
+      steps.push((v) => {
+        const args = { x: get(v, src) as tf.Tensor4D, filter: kernel, strides: cfg.strides, pad: 'same' as const, bias, activation } as const;
+        v.set(outName, depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args));
+      });
       if (fuse) {
         fusedPairs++;
         i++;
       }
+    } else if (cls === 'Rescaling') {
+      // detector v1: the engine's pixel / 127.5 - 1 back to the pretrained trunk's own input range
+      const cfg = layer.getConfig() as { scale: number; offset: number };
+      const src = ins[0]!;
+      steps.push((v) => v.set(name, tf.add(tf.mul(get(v, src), cfg.scale), cfg.offset)));
     } else if (cls === 'ReLU') {
       if (!relu6Cap(layer)) throw new Error(`detector plan: unsupported ReLU ${name}`);
       const src = ins[0]!;

@@ -22,7 +22,7 @@ describe('fused detector forward plan', () => {
 
   it('fuses every Conv2D + ReLU6 pair of the shipped net', () => {
     const plan = planForward(model);
-    const convs = model.layers.filter((l) => l.getClassName() === 'Conv2D').length;
+    const convs = model.layers.filter((l) => l.getClassName() === 'Conv2D' || l.getClassName() === 'DepthwiseConv2D').length;
     expect(convs).toBeGreaterThan(0);
     // every conv but the second of each residual block (it feeds the Add) is followed by its own ReLU6
     const residualAdds = model.layers.filter((l) => l.getClassName() === 'Add').length;
@@ -65,6 +65,35 @@ describe('fused detector forward plan', () => {
     expect(tf.memory().numTensors).toBe(tensors);
     expect(tf.memory().numBytes).toBe(bytes);
   }, 60_000);
+
+  // Detector v1's layers (a pretrained MobileNetV1 trunk): Rescaling, then depthwise + pointwise convs with ReLU6.
+  // Built here with random weights, so the test does not depend on which model ships.
+  it('plans Rescaling and DepthwiseConv2D + ReLU6 exactly as LayersModel.predict runs them', () => {
+    const input = tf.input({ shape: [16, 16, 3] });
+    let x = tf.layers.rescaling({ scale: 127.5, offset: 127.5 }).apply(input) as tf.SymbolicTensor;
+    x = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', biasInitializer: 'randomNormal' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.reLU({ maxValue: 6 }).apply(x) as tf.SymbolicTensor;
+    for (const strides of [1, 2]) {
+      x = tf.layers.depthwiseConv2d({ kernelSize: 3, strides, padding: 'same', biasInitializer: 'randomNormal' }).apply(x) as tf.SymbolicTensor;
+      x = tf.layers.reLU({ maxValue: 6 }).apply(x) as tf.SymbolicTensor;
+      x = tf.layers.conv2d({ filters: 8, kernelSize: 1, padding: 'same', biasInitializer: 'randomNormal' }).apply(x) as tf.SymbolicTensor;
+      x = tf.layers.reLU({ maxValue: 6 }).apply(x) as tf.SymbolicTensor;
+    }
+    x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 1 }).apply(x) as tf.SymbolicTensor;
+    const net = tf.model({ inputs: input, outputs: out });
+    const plan = planForward(net);
+    expect(plan.fusedPairs).toBe(5);
+    const batch = tf.randomUniform<tf.Rank.R4>([3, 16, 16, 3], -1, 1, 'float32', 7);
+    const planned = tf.tidy(() => Array.from(plan.forward(batch).dataSync()));
+    const expectedT = net.predict(batch) as tf.Tensor;
+    const expected = Array.from(expectedT.dataSync());
+    tf.dispose([batch, expectedT]);
+    // the inputs reach 0..255 after the rescaling, so the conv outputs are large: compare relative to them
+    expect(new Set(planned).size).toBe(3);
+    planned.forEach((v, i) => expect(Math.abs(v - expected[i]!), `input ${i}`).toBeLessThan(1e-3 * Math.max(1, Math.abs(expected[i]!))));
+    net.dispose();
+  });
 
   it('refuses a layer type it does not plan', () => {
     const input = tf.input({ shape: [8, 8, 3] });
