@@ -231,7 +231,7 @@ def build_cache(faces: str, out: str, trunk: str, views: int, max_frames: int, s
                      "n": n, "clips": len(set(p.clips))})
         print(f"\n{p.name}: {n} images from {len(set(p.clips))} clips/stills", flush=True)
     with open(os.path.join(out, "pools.json"), "w") as f:
-        json.dump({"trunk": trunk, "views": views, "max_frames": max_frames, "seed": seed, "faces": faces,
+        json.dump({"trunk": trunk, "views": views, "max_frames": max_frames, "cap": cap, "seed": seed, "faces": faces,
                    "seconds": round(time.time() - t0, 1), "pools": meta}, f, indent=1)
     print(f"cache: {out} in {time.time() - t0:.0f} s")
 
@@ -269,7 +269,8 @@ def _drop(pool: CachedPool, excluded: set[str]) -> bool:
 
 
 def train_tail(trunk: str, pools: list[CachedPool], excluded: set[str], steps: int, seed: int, batch: int = 128,
-               lr: float = 1e-3, log_every: int = 100, exclude_pools: set[str] | None = None) -> V1Detector:
+               lr: float = 1e-3, log_every: int = 100, exclude_pools: set[str] | None = None,
+               sbi_share: float = 1 / 3) -> V1Detector:
     """Fine-tunes the trunk past the cached prefix and the head. A batch: half real, half fake. Reals: a third
     DFDC, a third LFW, a third the call-like reals (talking heads, real clips), each drawn uniformly by clip and then
     by frame. Fakes: a third self-blends, two thirds real swaps spread evenly over the tools in training (DFDC, DFL,
@@ -288,8 +289,10 @@ def train_tail(trunk: str, pools: list[CachedPool], excluded: set[str], steps: i
         if p.label == 1:
             tools.setdefault(p.tool, []).append(p)
     sbi_sources = [p for p in train if p.label == 0 and p.sbi is not None]
-    print(f"training without {sorted(excluded) or 'nothing'}: reals {({k: sum(len(p.plain) for p in v) for k, v in real_groups.items()})}, "
-          f"fake tools {({k: sum(len(p.plain) for p in v) for k, v in tools.items()})}", flush=True)
+    def size(ps: list[CachedPool]) -> int:
+        return sum(len(p.views) for p in ps if p.views is not None)
+    print(f"training without {sorted(excluded) or 'nothing'}: reals {({k: size(v) for k, v in real_groups.items()})}, "
+          f"fake tools {({k: size(v) for k, v in tools.items()})}", flush=True)
 
     # by-clip sampling tables: pool -> list of index arrays, one per clip
     by_clip: dict[str, list[np.ndarray]] = {}
@@ -317,7 +320,7 @@ def train_tail(trunk: str, pools: list[CachedPool], excluded: set[str], steps: i
     base = [g["lr"] for g in opt.param_groups]
     n_real = batch // 2
     n_fake = batch - n_real
-    n_sbi = n_fake // 3 if sbi_sources else 0
+    n_sbi = int(round(n_fake * sbi_share)) if sbi_sources else 0
     model.train()
     t0 = time.time()
     losses = []
@@ -439,7 +442,7 @@ def cmd_loto(args) -> None:
     tools = args.tools.split(",") if args.tools else LOTO_TOOLS
     for tool in tools:
         t0 = time.time()
-        model = train_tail(meta["trunk"], pools, {tool}, args.steps, args.seed)
+        model = train_tail(meta["trunk"], pools, {tool}, args.steps, args.seed, sbi_share=args.sbi_share)
         cal = calibrate(model, calibration_reals(pools))
         fig = tool_figures(model, pools, tool)
         fig["calibration"] = cal
@@ -450,17 +453,54 @@ def cmd_loto(args) -> None:
         rows.append(fig)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"trunk": meta["trunk"], "steps": args.steps, "seed": args.seed, "rows": rows}, f, indent=1)
+            json.dump({"trunk": meta["trunk"], "steps": args.steps, "seed": args.seed, "sbi_share": args.sbi_share,
+                       "rows": rows}, f, indent=1)
+    print(f"mean frame AUC over {len(rows)} left-out tools: {np.mean([r['frame_auc'] for r in rows]):.4f}")
     print("\n| left-out tool | fake / real frames | frame AUC | fake / real clips | clip AUC |\n|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['tool']} | {r['fake_frames']} / {r['real_frames']} | {r['frame_auc']:.3f} | "
               f"{r.get('fake_clips', '-')} / {r.get('real_clips', '-')} | {r.get('clip_auc', float('nan')):.3f} |")
 
 
+def cmd_baseline(args) -> None:
+    """v0.3 (models/face-swap, from scratch) on the very crops and tool splits the folds are judged on."""
+    from .model import Detector
+    from .train import predict
+    net = Detector()
+    net.load_state_dict(torch.load(os.path.join(args.model, "checkpoint.pt"))["state_dict"])
+    with open(os.path.join(args.cache, "pools.json")) as f:
+        meta = json.load(f)
+    pools = load_pools(meta["faces"], meta["max_frames"], meta.get("cap", 0), meta["seed"])
+    rows = []
+    for tool in LOTO_TOOLS:
+        if tool == "dfdc":
+            fakes = [p for p in pools if p.name == "dfdc-dev-fake"]
+            reals = [p for p in pools if p.name == "dfdc-dev-real"]
+        else:
+            fakes = [p for p in pools if p.label == 1 and p.tool == tool]
+            reals = [p for p in pools if p.label == 0 and p.origin == tool]
+        f_all = np.concatenate([predict(net, p.images) for p in fakes])
+        r_all = np.concatenate([predict(net, p.images) for p in reals])
+        r = {"tool": tool, "fake_frames": int(len(f_all)), "real_frames": int(len(r_all)),
+             "frame_auc": round(auc(np.r_[r_all, f_all], np.r_[np.zeros(len(r_all)), np.ones(len(f_all))]), 4)}
+        if tool != "dfdc":
+            fc, _ = clip_scores(f_all, sum((p.clips for p in fakes), []))
+            rc, _ = clip_scores(r_all, sum((p.clips for p in reals), []))
+            r.update({"fake_clips": int(len(fc)), "real_clips": int(len(rc)),
+                      "clip_auc": round(auc(np.r_[rc, fc], np.r_[np.zeros(len(rc)), np.ones(len(fc))]), 4)})
+        print(json.dumps(r), flush=True)
+        rows.append(r)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"model": args.model, "rows": rows}, f, indent=1)
+    print(f"mean frame AUC over {len(rows)} tools: {np.mean([r['frame_auc'] for r in rows]):.4f}")
+
+
 def cmd_train(args) -> None:
     meta, pools = open_cache(args.cache)
     excluded = {t for t in args.exclude.split(",") if t}
-    model = train_tail(meta["trunk"], pools, excluded, args.steps, args.seed, exclude_pools=set(args.exclude_pools.split(",")) - {""})
+    model = train_tail(meta["trunk"], pools, excluded, args.steps, args.seed,
+                       exclude_pools=set(args.exclude_pools.split(",")) - {""}, sbi_share=args.sbi_share)
     cal = calibrate(model, calibration_reals(pools))
     figs = {t: tool_figures(model, pools, t) for t in LOTO_TOOLS}
     calm = real_calm(model, pools, _logit(0.902))
@@ -489,12 +529,17 @@ def main() -> None:
     c.add_argument("--max-frames", type=int, default=30)
     c.add_argument("--cap", type=int, default=2500, help="at most this many DFDC train crops per label (LFW: half)")
     c.add_argument("--seed", type=int, default=0)
+    b = sub.add_parser("baseline")
+    b.add_argument("--cache", default=".cache/v1")
+    b.add_argument("--model", default="models/face-swap")
+    b.add_argument("--json", default="")
     for name in ("loto", "train"):
         s = sub.add_parser(name)
         s.add_argument("--cache", default=".cache/v1")
         s.add_argument("--steps", type=int, default=600 if name == "loto" else 1200)
         s.add_argument("--seed", type=int, default=0)
         s.add_argument("--json", default="")
+        s.add_argument("--sbi-share", type=float, default=1 / 3, help="share of the fakes that are self-blends")
         if name == "loto":
             s.add_argument("--tools", default="")
             s.add_argument("--export-dir", default="", help="also export each fold's model (TF.js) to DIR/<tool>")
@@ -507,6 +552,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     if args.cmd == "cache":
         build_cache(args.faces, args.out, args.trunk, args.views, args.max_frames, args.seed, args.cap)
+    elif args.cmd == "baseline":
+        cmd_baseline(args)
     elif args.cmd == "loto":
         cmd_loto(args)
     else:
