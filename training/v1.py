@@ -87,10 +87,6 @@ class V1Detector(nn.Module):
         self.trunk.freeze(self.cut)
 
 
-def _mnv2_out_channels(trunk) -> int:
-    return trunk.out_channels
-
-
 # ------------------------------------------------------------------------------------------------------- data
 @dataclass
 class Pool:
@@ -385,8 +381,9 @@ def tool_figures(model: V1Detector, pools: list[CachedPool], tool: str) -> dict:
     return res
 
 
-def real_calm(model: V1Detector, pools: list[CachedPool], threshold_logit: float) -> dict:
-    """For every real pool: the share of frames above a threshold and the highest clip mean."""
+def real_calm(model: V1Detector, pools: list[CachedPool], threshold_logit: float, trained: set[str]) -> dict:
+    """For every real pool: the share of frames above a threshold and the highest clip mean; `trained` names the
+    pools the model was trained on (so a figure on one of them is labelled as such)."""
     out = {}
     for p in pools:
         if p.label != 0 or not len(p.plain):
@@ -395,7 +392,7 @@ def real_calm(model: V1Detector, pools: list[CachedPool], threshold_logit: float
         cs, names = clip_scores(s, p.clips)
         out[p.name] = {"frames": int(len(s)), "above": round(float((s > threshold_logit).mean()), 4),
                        "worst_clip": names[int(np.argmax(cs))], "worst_clip_prob": round(float(1 / (1 + np.exp(-cs.max()))), 4),
-                       "trained_on": p.train}
+                       "trained_on": p.name in trained}
     return out
 
 
@@ -499,11 +496,13 @@ def cmd_baseline(args) -> None:
 def cmd_train(args) -> None:
     meta, pools = open_cache(args.cache)
     excluded = {t for t in args.exclude.split(",") if t}
-    model = train_tail(meta["trunk"], pools, excluded, args.steps, args.seed,
-                       exclude_pools=set(args.exclude_pools.split(",")) - {""}, sbi_share=args.sbi_share)
+    left_out_pools = set(args.exclude_pools.split(",")) - {""}
+    model = train_tail(meta["trunk"], pools, excluded, args.steps, args.seed, exclude_pools=left_out_pools,
+                       sbi_share=args.sbi_share)
+    trained = {p.name for p in pools if p.train and not _drop(p, excluded) and p.name not in left_out_pools}
     cal = calibrate(model, calibration_reals(pools))
     figs = {t: tool_figures(model, pools, t) for t in LOTO_TOOLS}
-    calm = real_calm(model, pools, _logit(0.902))
+    calm = real_calm(model, pools, _logit(0.902), trained)
     os.makedirs(args.out, exist_ok=True)
     torch.save({"trunk": meta["trunk"], "state_dict": model.state_dict(), "excluded": sorted(excluded),
                 "excluded_pools": args.exclude_pools, "steps": args.steps, "seed": args.seed, "calibration": cal},
