@@ -88,7 +88,6 @@ const framesDir = join(outDir, '_frames');
 
 /** Frames of the DeepFaceLive clips at --fps (PNG, lossless), extracted once by ffmpeg. */
 function dflItems(): Item[] {
-  const fps = Number(arg('fps', '10'));
   const items: Item[] = [];
   for (const label of ['real', 'fake'] as const) {
     const base = join(dataDir, 'dfl', label);
@@ -96,16 +95,8 @@ function dflItems(): Item[] {
     for (const file of readdirSync(base).sort()) {
       if (!/\.(mp4|webm|mov)$/i.test(file)) continue;
       const clip = file.replace(/\.[^.]+$/, '');
-      const dir = join(framesDir, 'dfl', label, clip);
-      if (!existsSync(join(dir, 'done'))) {
-        mkdirSync(dir, { recursive: true });
-        execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', join(base, file), '-vf', `fps=${fps}`, join(dir, '%05d.png')]);
-        writeFileSync(join(dir, 'done'), `${fps}\n`);
-      }
-      for (const frame of readdirSync(dir).filter((f) => f.endsWith('.png')).sort()) {
-        const t = ((Number(frame.slice(0, 5)) - 1) / fps).toFixed(3);
+      for (const [frame, t] of clipFrames(join(base, file), `dfl/${label}/${clip}`))
         items.push({ set: 'dfl', split: 'clips', label, group: clip, source: `dfl/${label}/${file}#t=${t}`, url: `/frames/dfl/${label}/${clip}/${frame}` });
-      }
     }
   }
   return items;

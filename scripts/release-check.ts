@@ -97,7 +97,6 @@ const shipped = saved
   ? saved.shipped.map(fromSaved)
   : scan(extension, [join(data, 'dfl'), join(data, 'talking-heads'), join(data, 'more/talking-heads-2'), ...(existsSync(franck) ? [franck] : [])], 'shipped');
 const dfl = shipped.filter((s) => /\/dfl\//.test(s.row.file) || s.row.file.startsWith('dfl/'));
-const shippedReals = shipped.filter((s) => !s.fake);
 
 // --- fold models on their left-out tool
 const TOOL_DIRS: Record<string, string[]> = {
@@ -131,7 +130,7 @@ const toJudged = (s: Scanned): JudgedFile => ({
 });
 const { lines, level } = judgeRelease({
   dfl: dfl.map(toJudged),
-  shippedReals: shippedReals.filter((s) => !dfl.includes(s)).map(toJudged),
+  shippedReals: shipped.filter((s) => !s.fake && !dfl.includes(s)).map(toJudged),
   folds: Object.fromEntries(Object.entries(foldResults).map(([t, xs]) => [t, xs.map(toJudged)])),
   requiredFolds: Object.keys(TOOL_DIRS),
 });

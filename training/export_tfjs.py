@@ -39,6 +39,9 @@ def _fold(cb: ConvBN) -> tuple[np.ndarray, np.ndarray]:
     return k.float().numpy(), bias.float().numpy()
 
 
+_INIT = {"class_name": "VarianceScaling", "config": {"scale": 1, "mode": "fan_avg", "distribution": "normal", "seed": None}}
+
+
 class _Builder:
     def __init__(self):
         self.layers: list[dict] = []
@@ -58,22 +61,51 @@ class _Builder:
 
     def conv_bn(self, cb: ConvBN, x: str) -> str:
         k, b = _fold(cb)
-        common = {"kernel_size": [cb.k, cb.k], "strides": [cb.stride, cb.stride], "padding": "same",
+        return self.conv(k, b, cb.k, cb.stride, cb.depthwise, cb.relu, x)
+
+    def conv(self, k: np.ndarray, b: np.ndarray, size: int, stride: int, depthwise: bool, relu6: bool, x: str) -> str:
+        """A 'same' Conv2D or DepthwiseConv2D with bias (kernel already in TF layout: HWIO, or (kh,kw,C,1)),
+        followed by ReLU(max 6) if asked."""
+        common = {"kernel_size": [size, size], "strides": [stride, stride], "padding": "same",
                   "data_format": "channels_last", "dilation_rate": [1, 1], "activation": "linear", "use_bias": True,
                   "bias_initializer": {"class_name": "Zeros", "config": {}}, "bias_regularizer": None,
                   "activity_regularizer": None, "bias_constraint": None}
-        init = {"class_name": "VarianceScaling", "config": {"scale": 1, "mode": "fan_avg", "distribution": "normal", "seed": None}}
-        if cb.depthwise:
+        if depthwise:
             name = self._name("dwconv")
-            self.add("DepthwiseConv2D", {**common, "depth_multiplier": 1, "depthwise_initializer": init,
+            self.add("DepthwiseConv2D", {**common, "depth_multiplier": 1, "depthwise_initializer": _INIT,
                                          "depthwise_regularizer": None, "depthwise_constraint": None}, [x], name)
             self.weights += [(f"{name}/depthwise_kernel", k), (f"{name}/bias", b)]
         else:
             name = self._name("conv")
-            self.add("Conv2D", {**common, "filters": int(k.shape[3]), "kernel_initializer": init,
+            self.add("Conv2D", {**common, "filters": int(k.shape[3]), "kernel_initializer": _INIT,
                                 "kernel_regularizer": None, "kernel_constraint": None}, [x], name)
             self.weights += [(f"{name}/kernel", k), (f"{name}/bias", b)]
-        return self.relu6(name) if cb.relu else name
+        return self.relu6(name) if relu6 else name
+
+    def head(self, x: str, dropout: float, fc: torch.nn.Linear, model_name: str) -> dict:
+        """Global average pool, dropout, the one-logit Dense layer; returns the model topology."""
+        x = self.add("GlobalAveragePooling2D", {"data_format": "channels_last"}, [x])
+        x = self.add("Dropout", {"rate": float(dropout), "noise_shape": None, "seed": None}, [x])
+        self.add("Dense", {"units": 1, "activation": "linear", "use_bias": True, "kernel_initializer": _INIT,
+                           "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": None,
+                           "bias_regularizer": None, "activity_regularizer": None, "kernel_constraint": None,
+                           "bias_constraint": None}, [x], OUTPUT_NAME)
+        self.weights += [(f"{OUTPUT_NAME}/kernel", fc.weight.detach().t().contiguous().numpy()),
+                         (f"{OUTPUT_NAME}/bias", fc.bias.detach().numpy())]
+        return {"class_name": "Model", "config": {"name": model_name, "layers": self.layers,
+                                                  "input_layers": [[INPUT_NAME, 0, 0]],
+                                                  "output_layers": [[OUTPUT_NAME, 0, 0]]},
+                "keras_version": "tfjs-layers 4.22.0", "backend": "tensor_flow.js"}
+
+    def serialised(self, float16: bool = False) -> tuple[list[dict], bytes]:
+        """The weights manifest entries and the shard bytes; float16: stored as half floats, which TF.js widens
+        back to float32 on load (`quantization: {dtype: "float16"}`)."""
+        if float16:
+            specs = [{"name": n, "shape": list(a.shape), "dtype": "float32", "quantization": {"dtype": "float16"}}
+                     for n, a in self.weights]
+            return specs, b"".join(np.ascontiguousarray(a, dtype="<f2").tobytes() for _, a in self.weights)
+        specs = [{"name": n, "shape": list(a.shape), "dtype": "float32"} for n, a in self.weights]
+        return specs, b"".join(np.ascontiguousarray(a, dtype="<f4").tobytes() for _, a in self.weights)
 
     def relu6(self, x: str) -> str:
         return self.add("ReLU", {"max_value": 6}, [x])
@@ -92,22 +124,8 @@ def to_tfjs(model: Detector) -> tuple[dict, list[dict], bytes]:
             x = bld.relu6(bld.add("Add", {}, [x, y]))
         else:
             raise TypeError(f"cannot export {type(m).__name__}")
-    x = bld.add("GlobalAveragePooling2D", {"data_format": "channels_last"}, [x])
-    x = bld.add("Dropout", {"rate": float(model.dropout.p), "noise_shape": None, "seed": None}, [x])
-    init = {"class_name": "VarianceScaling", "config": {"scale": 1, "mode": "fan_avg", "distribution": "normal", "seed": None}}
-    bld.add("Dense", {"units": 1, "activation": "linear", "use_bias": True, "kernel_initializer": init,
-                      "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": None,
-                      "bias_regularizer": None, "activity_regularizer": None, "kernel_constraint": None,
-                      "bias_constraint": None}, [x], OUTPUT_NAME)
-    bld.weights += [(f"{OUTPUT_NAME}/kernel", model.fc.weight.detach().t().contiguous().numpy()),
-                    (f"{OUTPUT_NAME}/bias", model.fc.bias.detach().numpy())]
-    topology = {"class_name": "Model", "config": {"name": "unmask_face_swap", "layers": bld.layers,
-                                                  "input_layers": [[INPUT_NAME, 0, 0]],
-                                                  "output_layers": [[OUTPUT_NAME, 0, 0]]},
-                "keras_version": "tfjs-layers 4.22.0", "backend": "tensor_flow.js"}
-    specs = [{"name": n, "shape": list(a.shape), "dtype": "float32"} for n, a in bld.weights]
-    data = b"".join(np.ascontiguousarray(a, dtype="<f4").tobytes() for _, a in bld.weights)
-    return topology, specs, data
+    topology = bld.head(x, model.dropout.p, model.fc, "unmask_face_swap")
+    return (topology, *bld.serialised())
 
 
 # ------------------------------------------------------------------------------------------------- detector v1
@@ -157,46 +175,14 @@ def to_tfjs_v1(model, float16: bool = True) -> tuple[dict, list[dict], bytes]:
     x = bld.add("InputLayer", {"batch_input_shape": [None, INPUT_SIZE, INPUT_SIZE, 3], "dtype": "float32",
                                "sparse": False}, [], INPUT_NAME)
     x = bld.add("Rescaling", {"scale": float(model.in_scale), "offset": float(model.in_offset)}, [x])
-    init = {"class_name": "VarianceScaling", "config": {"scale": 1, "mode": "fan_avg", "distribution": "normal", "seed": None}}
     for cb in _trunk_convs(model):
         if not isinstance(cb, ConvBNAct) or cb.pad != "same":
             raise TypeError("only 'same'-padded trunks (faceres) can be exported")
         w, b = _fold_trunk(cb)
-        common = {"kernel_size": [cb.k, cb.k], "strides": [cb.stride, cb.stride], "padding": "same",
-                  "data_format": "channels_last", "dilation_rate": [1, 1], "activation": "linear", "use_bias": True,
-                  "bias_initializer": {"class_name": "Zeros", "config": {}}, "bias_regularizer": None,
-                  "activity_regularizer": None, "bias_constraint": None}
-        if cb.depthwise:
-            name = bld._name("dwconv")
-            bld.add("DepthwiseConv2D", {**common, "depth_multiplier": 1, "depthwise_initializer": init,
-                                        "depthwise_regularizer": None, "depthwise_constraint": None}, [x], name)
-            bld.weights += [(f"{name}/depthwise_kernel", w.permute(2, 3, 0, 1).float().numpy()), (f"{name}/bias", b.float().numpy())]
-        else:
-            name = bld._name("conv")
-            bld.add("Conv2D", {**common, "filters": int(w.shape[0]), "kernel_initializer": init,
-                               "kernel_regularizer": None, "kernel_constraint": None}, [x], name)
-            bld.weights += [(f"{name}/kernel", w.permute(2, 3, 1, 0).float().numpy()), (f"{name}/bias", b.float().numpy())]
-        x = bld.relu6(name) if cb.act else name
-    x = bld.add("GlobalAveragePooling2D", {"data_format": "channels_last"}, [x])
-    x = bld.add("Dropout", {"rate": float(model.dropout.p), "noise_shape": None, "seed": None}, [x])
-    bld.add("Dense", {"units": 1, "activation": "linear", "use_bias": True, "kernel_initializer": init,
-                      "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": None,
-                      "bias_regularizer": None, "activity_regularizer": None, "kernel_constraint": None,
-                      "bias_constraint": None}, [x], OUTPUT_NAME)
-    bld.weights += [(f"{OUTPUT_NAME}/kernel", model.head.weight.detach().t().contiguous().numpy()),
-                    (f"{OUTPUT_NAME}/bias", model.head.bias.detach().numpy())]
-    topology = {"class_name": "Model", "config": {"name": "unmask_face_swap_v1", "layers": bld.layers,
-                                                  "input_layers": [[INPUT_NAME, 0, 0]],
-                                                  "output_layers": [[OUTPUT_NAME, 0, 0]]},
-                "keras_version": "tfjs-layers 4.22.0", "backend": "tensor_flow.js"}
-    if float16:
-        specs = [{"name": n, "shape": list(a.shape), "dtype": "float32", "quantization": {"dtype": "float16"}}
-                 for n, a in bld.weights]
-        data = b"".join(np.ascontiguousarray(a, dtype="<f2").tobytes() for _, a in bld.weights)
-    else:
-        specs = [{"name": n, "shape": list(a.shape), "dtype": "float32"} for n, a in bld.weights]
-        data = b"".join(np.ascontiguousarray(a, dtype="<f4").tobytes() for _, a in bld.weights)
-    return topology, specs, data
+        k = w.permute(2, 3, 0, 1) if cb.depthwise else w.permute(2, 3, 1, 0)  # (kh,kw,C,1) / HWIO
+        x = bld.conv(k.float().numpy(), b.float().numpy(), cb.k, cb.stride, cb.depthwise, cb.act, x)
+    topology = bld.head(x, model.dropout.p, model.head, "unmask_face_swap_v1")
+    return (topology, *bld.serialised(float16))
 
 
 def synthetic_inputs(seed: int = 1234) -> list[tuple[str, np.ndarray]]:

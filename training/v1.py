@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from .augment import call_augment, self_blend
 from .data import Split, load_split
 from .metrics import auc
+from .train import to_tensor
 
 LOTO_TOOLS = ["dfdc", "dfl", "ghost", "ff", "faceswap-gan", "simswap", "dfl-autoencoder"]
 MORE_TOOLS = ["ghost", "ff-deepfakes", "ff-faceswap", "ff-neuraltextures", "ff-face2face", "dfdc-clips",
@@ -171,10 +172,6 @@ def load_pools(faces: str, max_frames: int, cap: int = 0, seed: int = 0) -> list
     return [p for p in pools if p is not None]
 
 
-def _to01(images_uint8: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(images_uint8).permute(0, 3, 1, 2).float() / 255.0
-
-
 @torch.no_grad()
 def _prefix_of(model: V1Detector, x01: torch.Tensor) -> torch.Tensor:
     """Prefix outputs (fp16) for images in [0, 1], quantised to 8 bits first as the engine's crops are."""
@@ -203,7 +200,7 @@ def build_cache(faces: str, out: str, trunk: str, views: int, max_frames: int, s
         n = len(p.images)
         plain, v_aug, v_sbi = [], [], []
         for i in range(0, n, batch):
-            x = _to01(p.images[i:i + batch])
+            x = to_tensor(p.images[i:i + batch])
             if _needs_plain(p):
                 plain.append(_prefix_of(model, x))
             if p.train:
@@ -360,17 +357,20 @@ def clip_scores(scores: np.ndarray, clips: list[str]) -> tuple[np.ndarray, list[
     return np.asarray([scores[arr == c].mean() for c in names]), names
 
 
-def tool_figures(model: V1Detector, pools: list[CachedPool], tool: str) -> dict:
-    """A tool's fakes against its own reals (DFDC: the dev set), frame and clip level."""
+def tool_split(pools: list, tool: str) -> tuple[list, list]:
+    """(fake pools, real pools) a tool is judged on: its fakes against its own reals (DFDC: the dev set). Works on
+    Pool (images) and CachedPool (prefix outputs) alike."""
     if tool == "dfdc":
-        fakes = [p for p in pools if p.name == "dfdc-dev-fake"]
-        reals = [p for p in pools if p.name == "dfdc-dev-real"]
-    else:
-        fakes = [p for p in pools if p.label == 1 and p.tool == tool]
-        reals = [p for p in pools if p.label == 0 and p.origin == tool]
-    fs = [score(model, p.plain) for p in fakes]
-    rs = [score(model, p.plain) for p in reals]
-    f_all, r_all = np.concatenate(fs), np.concatenate(rs)
+        return [p for p in pools if p.name == "dfdc-dev-fake"], [p for p in pools if p.name == "dfdc-dev-real"]
+    return ([p for p in pools if p.label == 1 and p.tool == tool],
+            [p for p in pools if p.label == 0 and p.origin == tool])
+
+
+def judged(tool: str, fakes: list, reals: list, score_pool) -> dict:
+    """Frame AUC of a tool's fakes against its reals, and clip AUC (mean logit per clip) except for DFDC's stills.
+    score_pool: pool -> logits."""
+    f_all = np.concatenate([score_pool(p) for p in fakes])
+    r_all = np.concatenate([score_pool(p) for p in reals])
     res = {"tool": tool, "fake_frames": int(len(f_all)), "real_frames": int(len(r_all)),
            "frame_auc": round(auc(np.r_[r_all, f_all], np.r_[np.zeros(len(r_all)), np.ones(len(f_all))]), 4)}
     if tool != "dfdc":
@@ -379,6 +379,10 @@ def tool_figures(model: V1Detector, pools: list[CachedPool], tool: str) -> dict:
         res.update({"fake_clips": int(len(fc)), "real_clips": int(len(rc)),
                     "clip_auc": round(auc(np.r_[rc, fc], np.r_[np.zeros(len(rc)), np.ones(len(fc))]), 4)})
     return res
+
+
+def tool_figures(model: V1Detector, pools: list[CachedPool], tool: str) -> dict:
+    return judged(tool, *tool_split(pools, tool), lambda p: score(model, p.plain))
 
 
 def real_calm(model: V1Detector, pools: list[CachedPool], threshold_logit: float, trained: set[str]) -> dict:
@@ -470,21 +474,7 @@ def cmd_baseline(args) -> None:
     pools = load_pools(meta["faces"], meta["max_frames"], meta.get("cap", 0), meta["seed"])
     rows = []
     for tool in LOTO_TOOLS:
-        if tool == "dfdc":
-            fakes = [p for p in pools if p.name == "dfdc-dev-fake"]
-            reals = [p for p in pools if p.name == "dfdc-dev-real"]
-        else:
-            fakes = [p for p in pools if p.label == 1 and p.tool == tool]
-            reals = [p for p in pools if p.label == 0 and p.origin == tool]
-        f_all = np.concatenate([predict(net, p.images) for p in fakes])
-        r_all = np.concatenate([predict(net, p.images) for p in reals])
-        r = {"tool": tool, "fake_frames": int(len(f_all)), "real_frames": int(len(r_all)),
-             "frame_auc": round(auc(np.r_[r_all, f_all], np.r_[np.zeros(len(r_all)), np.ones(len(f_all))]), 4)}
-        if tool != "dfdc":
-            fc, _ = clip_scores(f_all, sum((p.clips for p in fakes), []))
-            rc, _ = clip_scores(r_all, sum((p.clips for p in reals), []))
-            r.update({"fake_clips": int(len(fc)), "real_clips": int(len(rc)),
-                      "clip_auc": round(auc(np.r_[rc, fc], np.r_[np.zeros(len(rc)), np.ones(len(fc))]), 4)})
+        r = judged(tool, *tool_split(pools, tool), lambda p: predict(net, p.images))
         print(json.dumps(r), flush=True)
         rows.append(r)
     if args.json:
