@@ -1,4 +1,5 @@
-import { newCallLog, recordParticipants, sameCall, type CallLogData } from '../core/call-log';
+import { newCallLog, recordChallenge, recordParticipants, sameCall, type CallLogData } from '../core/call-log';
+import type { ChallengeResult } from '../shared/report-types';
 import type { ParticipantSummary } from '../shared/types';
 
 /**
@@ -24,8 +25,9 @@ export class CallLogs {
       .get(STORAGE_KEY)
       .then((stored) => {
         const saved = stored[STORAGE_KEY] as { active?: CallLogData[]; recent?: CallLogData[] } | undefined;
-        for (const log of saved?.active ?? []) if (log.tabId !== null) this.active.set(log.tabId, log);
-        this.recent = saved?.recent ?? [];
+        // Logs saved by a version without checks have no list: give them an empty one.
+        for (const log of saved?.active ?? []) if (log.tabId !== null) this.active.set(log.tabId, { ...log, challenges: log.challenges ?? [] });
+        this.recent = (saved?.recent ?? []).map((log) => ({ ...log, challenges: log.challenges ?? [] }));
       })
       .catch(() => undefined);
   }
@@ -45,6 +47,15 @@ export class CallLogs {
       this.active.set(tabId, log);
     }
     recordParticipants(log, participants, now);
+    this.schedulePersist();
+  }
+
+  /** A check's result from the tab's content script: into the tab's current call (none: there is no call to add it to). */
+  async recordChallenge(tabId: number, challenge: ChallengeResult): Promise<void> {
+    await this.loaded;
+    const log = this.active.get(tabId);
+    if (!log) return;
+    recordChallenge(log, challenge, this.now());
     this.schedulePersist();
   }
 

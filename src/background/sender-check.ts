@@ -15,7 +15,7 @@ export interface SenderFacts {
  * could speak for it; so each request is accepted only from the kind of context that is meant to send it:
  * - content-script requests from a tab's top frame, at a web URL (not one of our pages);
  * - engine-page requests from our engine page, inside a tab;
- * - popup requests from our popup page;
+ * - popup requests from our popup page; side-panel requests from our side panel page;
  * - report requests from our report page or Reports page (never from a content script: a call page cannot make,
  *   read or send reports).
  */
@@ -29,6 +29,8 @@ export function senderMayRequest(type: BackgroundMessageType, sender: SenderFact
       return sender.url.startsWith(`${extensionBase}src/engine/engine.html`) && sender.tabId !== undefined && sender.tabId >= 0;
     case 'popup':
       return sender.url.startsWith(`${extensionBase}src/ui/popup.html`);
+    case 'side-panel':
+      return sender.url.startsWith(`${extensionBase}src/ui/panel.html`);
     case 'report-pages':
       return sender.url.startsWith(`${extensionBase}src/ui/report.html`) || sender.url.startsWith(`${extensionBase}src/ui/reports.html`);
   }

@@ -12,7 +12,7 @@ import { buildExport, MAX_KEY_FRAMES, stripMeetingUrl } from '../core/report-for
 import { openReportStore, type ReportStore } from '../core/report-store';
 import { isBuiltInSite } from '../core/sites';
 import type { BackgroundRequest, BackgroundRequests, ContentCommand, KeyFramesReply, PopupPush, SiteAccess } from '../shared/messages';
-import { isBackgroundRequest, isKeyFramesReply, POPUP_PORT } from '../shared/messages';
+import { isBackgroundRequest, isChallengeReply, isKeyFramesReply, PANEL_PORT, POPUP_PORT } from '../shared/messages';
 import { REPORT_FORMAT, REPORT_SCHEMA_VERSION, type CallReport } from '../shared/report-types';
 import { hostDisabled, loadEffectiveSettings, loadSettings, onSettingsChanged, saveSettings, siteEnabled } from '../shared/settings';
 import type { Settings, TabState } from '../shared/types';
@@ -45,6 +45,26 @@ const handlers: Handlers = {
     await notify(tabId, state);
     if (request.participants.length === 0) scheduleEngineIdleCheck();
     return { ok: true };
+  },
+  'tab/challenge-result': async (request, sender) => {
+    await callLogs.recordChallenge(sender.tab?.id ?? -1, request.challenge);
+    return { ok: true };
+  },
+  'panel/challenge': async (request) => {
+    const command: ContentCommand = { type: 'content/challenge', participantId: request.participantId, action: request.action, steps: request.steps ?? null };
+    const reply: unknown = await chrome.tabs.sendMessage(request.tabId, command).catch(() => null);
+    // The answer comes from the call page's renderer: checked before it is believed.
+    if (!isChallengeReply(reply)) return { ok: false, error: 'Unmask is not running in that tab (reload the call page).' };
+    return reply.ok ? { ok: true } : { ok: false, error: reply.error };
+  },
+  'panel/get-state': async (request) => ({ state: await registry.get(request.tabId) }),
+  'popup/open-panel': async (request) => {
+    try {
+      await chrome.sidePanel.open({ tabId: request.tabId });
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error: `The side panel could not open: ${String(error)}` };
+    }
   },
   'engine/issue-token': (_request, sender) => Promise.resolve({ token: tokens.issue(sender.tab?.id ?? -1) }),
   'engine/redeem-token': (request, sender) => Promise.resolve({ ok: tokens.redeem(request.token, sender.tab?.id ?? -1) }),
@@ -115,7 +135,7 @@ const handlers: Handlers = {
       createdAt: Date.now(),
       call: { ...where, startedAt: log.startedAt, endedAt: ongoing ? null : log.lastActiveAt },
       participants: reportParticipants(log),
-      challenges: [],
+      challenges: [...(log.challenges ?? [])],
       versions: {
         extension: chrome.runtime.getManifest().version,
         model: { name: modelRelease.model, version: modelRelease.version, releasedForVerdicts: modelRelease.liveVerdicts },
@@ -399,7 +419,8 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.Message
 });
 
 chrome.runtime.onConnect.addListener((port) => {
-  if (port.name !== POPUP_PORT || !port.sender?.url?.startsWith(`${extensionBase}src/ui/popup.html`)) {
+  const page = port.name === POPUP_PORT ? 'popup' : port.name === PANEL_PORT ? 'panel' : null;
+  if (!page || !port.sender?.url?.startsWith(`${extensionBase}src/ui/${page}.html`)) {
     port.disconnect();
     return;
   }

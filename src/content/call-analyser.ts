@@ -5,7 +5,8 @@
  */
 import { DEFAULT_FUSION, type FusionConfig } from '../core/risk-fusion';
 import type { SiteAdapter } from '../core/sites';
-import { sendToBackground } from '../shared/messages';
+import type { StepId } from '../core/challenge/steps';
+import { sendToBackground, type ChallengeAction } from '../shared/messages';
 import { EngineClient } from './engine-client';
 import { ParticipantSession } from './participant-session';
 import { VideoDiscovery } from './video-discovery';
@@ -71,6 +72,19 @@ export class CallAnalyser {
     for (const { session } of this.sessions.values()) session.setOverlayShown(shown);
   }
 
+  /** The side panel's "Verify this caller" actions, for one participant of this tab. */
+  challenge(participantId: string, action: ChallengeAction, steps: readonly StepId[] | null): { ok: true } | { ok: false; error: string } {
+    const entry = [...this.sessions.values()].find(({ session }) => session.id === participantId);
+    if (!entry) return { ok: false, error: 'That participant is no longer in the call.' };
+    const challenge = entry.session.challenge;
+    let answer: { ok: true } | { ok: false; error: string } = { ok: true };
+    if (action === 'start') answer = challenge.start(steps);
+    else if (action === 'begin-step') answer = challenge.beginStep();
+    else challenge.cancel();
+    this.scheduleReport();
+    return answer;
+  }
+
   /** Every participant's kept stills, for a report the user is preparing. */
   keyFrameStills(): ReturnType<ParticipantSession['keyFrameStills']> {
     return [...this.sessions.values()].flatMap(({ session }) => session.keyFrameStills());
@@ -87,7 +101,10 @@ export class CallAnalyser {
     const label = (tile && this.adapter.displayName(tile)) || `Participant ${id.slice(1)}`;
     const controller = new AbortController();
     signal.addEventListener('abort', () => controller.abort(), { once: true });
-    const session = new ParticipantSession(id, label, video, this.engine, () => this.scheduleReport(), this.showOverlay, controller.signal, this.fusion);
+    const session = new ParticipantSession(id, label, video, this.engine, () => this.scheduleReport(), this.showOverlay, controller.signal, this.fusion, (challenge) => {
+      // Into the call's log at once (the report is built from it), whatever happens to this tab afterwards.
+      sendToBackground({ type: 'tab/challenge-result', challenge }).catch(() => undefined);
+    });
     this.sessions.set(video, { session, controller, tile });
     this.scheduleReport();
   }

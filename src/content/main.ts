@@ -5,7 +5,7 @@
  */
 import { fusionConfigFor } from '../core/sensitivity';
 import { adapterFor, isBuiltInSite } from '../core/sites';
-import { isContentCommand, type KeyFramesReply } from '../shared/messages';
+import { isContentCommand, type ChallengeReply, type KeyFramesReply } from '../shared/messages';
 import { hostDisabled, loadSettings, onSettingsChanged } from '../shared/settings';
 import { CallAnalyser } from './call-analyser';
 
@@ -29,11 +29,17 @@ async function main(): Promise<void> {
     if (isBuiltInSite(url) && hostDisabled(url.hostname, next.disabledSites)) analyser.stop();
   }, lifetime.signal);
 
-  chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (response: KeyFramesReply) => void) => {
+  chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (response: KeyFramesReply | ChallengeReply) => void) => {
     // Only our background may command this script (a tab's own pages cannot send runtime messages to it).
     if (sender.id !== chrome.runtime.id || sender.tab || !isContentCommand(message)) return false;
     if (message.type === 'content/key-frames') {
       sendResponse({ frames: analyser.keyFrameStills() });
+      return false;
+    }
+    if (message.type === 'content/challenge') {
+      // Fixed steps are a test hook: a release build always picks them at random, unpredictably for the caller.
+      const steps = __UNMASK_E2E__ ? message.steps : null;
+      sendResponse(analyser.running ? analyser.challenge(message.participantId, message.action, steps) : { ok: false, error: 'Unmask is not analysing this tab.' });
       return false;
     }
     if (message.type === 'content/set-enabled') {

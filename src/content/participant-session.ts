@@ -17,6 +17,8 @@ import { recordBench } from './bench-probe';
 import type { EngineClient } from './engine-client';
 import { FrameGrabber } from '../shared/frame-grab';
 import { ParticipantOverlay } from './overlay';
+import { ParticipantChallenge } from './participant-challenge';
+import type { ChallengeResult as ReportChallenge } from '../shared/report-types';
 
 /** Stills are kept at this width at most: enough to recognise a face, small in memory (~30 KB as JPEG). */
 const STILL_MAX_WIDTH = 480;
@@ -35,6 +37,8 @@ export class ParticipantSession {
   private stillPending = false;
   /** Stills of this participant for a possible report (core/key-frames): JPEG data URLs, in memory only. */
   private readonly keyFrames = new KeyFrameKeeper<{ image: string; faceBox: Box }>();
+  /** "Verify this caller" for this participant. */
+  readonly challenge: ParticipantChallenge;
 
   constructor(
     readonly id: string,
@@ -45,8 +49,13 @@ export class ParticipantSession {
     showOverlay: boolean,
     private readonly signal: AbortSignal,
     fusion: FusionConfig = DEFAULT_FUSION,
+    onChallengeFinished: (record: ReportChallenge) => void = () => undefined,
   ) {
     this.status = new ParticipantStatus(id, label, Date.now(), fusion);
+    this.challenge = new ParticipantChallenge(id, () => this.refresh(), onChallengeFinished, () => {
+      const status = this.engine.engineStatus;
+      return status.kind === 'ready' && status.verdicts;
+    }, signal);
     this.sampleGrabber = new FrameGrabber(video);
     this.stillGrabber = new FrameGrabber(video);
     this.overlay = new ParticipantOverlay(video, signal);
@@ -56,6 +65,8 @@ export class ParticipantSession {
     const stopListening = engine.onReply((reply) => this.onReply(reply));
     document.addEventListener('visibilitychange', () => {
       this.hidden = document.visibilityState === 'hidden';
+      // Sampling stops while the tab is hidden: a check cannot see the caller then.
+      if (this.hidden) this.challenge.interrupt('tab-hidden');
       this.applyPause();
     }, { signal });
     signal.addEventListener('abort', () => {
@@ -69,6 +80,8 @@ export class ParticipantSession {
 
   setVideoPaused(paused: boolean): void {
     this.videoPaused = paused;
+    // A call's video pauses when the participant's camera goes off (the track ends or is muted).
+    if (paused) this.challenge.interrupt('camera-off');
     this.applyPause();
   }
 
@@ -81,7 +94,7 @@ export class ParticipantSession {
   }
 
   summary(engine: EngineStatus = this.engine.engineStatus): ParticipantSummary {
-    return this.status.summary(engine, Date.now());
+    return this.challenge.decorate(this.status.summary(engine, Date.now()));
   }
 
   /** The kept stills, for a report the user is preparing (they leave this script only then). */
@@ -172,7 +185,8 @@ export class ParticipantSession {
         const status = this.engine.engineStatus;
         // The detector runs in calls only for a model released for live verdicts: an unreleased one would cost the
         // user's CPU for nothing shown. Test builds always run it, so the benchmark measures the whole engine.
-        const detect = __UNMASK_E2E__ || (status.kind === 'ready' && status.verdicts);
+        // A running check compares the detector's score with the caller's calm frames, so it runs then too.
+        const detect = __UNMASK_E2E__ || (status.kind === 'ready' && status.verdicts) || this.challenge.running;
         const scoreFaces = detect ? viewForVideoFrame(this.scoredFrames) : null;
         const sent = this.engine.send({ type: 'frame', participantId: this.id, frameId, sampledAt: now, bitmap, sourceWidth: videoWidth, sourceHeight: videoHeight, scoreFaces });
         if (sent && detect) this.scoredFrames++; // a frame that never left does not use up its view
@@ -190,6 +204,8 @@ export class ParticipantSession {
 
   private onReply(reply: EngineReply): void {
     if (reply.type === 'status') {
+      // A restarted engine lost this participant's tracks and frames in flight: a running check cannot go on.
+      if (reply.status.kind === 'crashed' || reply.status.kind === 'failed') this.challenge.interrupt('engine-restarted');
       this.refresh();
       return;
     }
@@ -199,6 +215,7 @@ export class ParticipantSession {
     const latency = this.sampler.complete(frameId, performance.now());
     if (reply.type === 'result') {
       this.status.onResult(reply.result, latency, Date.now());
+      this.challenge.onResult(reply.result);
       const widest = Math.max(0, ...reply.result.faces.map((f) => f.box.width));
       this.faceWidthFraction = widest > 0 ? widest : null;
       this.maybeKeepStill(reply.result.faces);

@@ -8,7 +8,7 @@
  * `MAX_TIMELINE_POINTS` the samples between changes are thinned (every other one dropped), so a long call keeps its
  * shape at a coarser grain. Pure: times are passed in.
  */
-import type { ReportParticipant, TimelinePoint } from '../shared/report-types';
+import type { ChallengeResult, ReportParticipant, TimelinePoint } from '../shared/report-types';
 import type { ParticipantSummary } from '../shared/types';
 
 export const MAX_TIMELINE_POINTS = 3600;
@@ -43,10 +43,22 @@ export interface CallLogData {
   /** Last update that had participants: the call's end if no more come. */
   lastActiveAt: number;
   participants: LoggedParticipant[];
+  /** "Verify this caller" checks of this call, in the order they ended (at most MAX_CHALLENGES_LOGGED). */
+  challenges: ChallengeResult[];
+}
+
+export const MAX_CHALLENGES_LOGGED = 50;
+
+/** Adds a finished check to the log (mutates it); a log from before checks existed gets its list here. */
+export function recordChallenge(log: CallLogData, challenge: ChallengeResult, now: number): CallLogData {
+  log.challenges ??= [];
+  if (log.challenges.length < MAX_CHALLENGES_LOGGED) log.challenges.push(challenge);
+  log.lastActiveAt = Math.max(log.lastActiveAt, now);
+  return log;
 }
 
 export function newCallLog(id: string, tabId: number, url: string, now: number): CallLogData {
-  return { id, tabId, url, startedAt: now, lastActiveAt: now, participants: [] };
+  return { id, tabId, url, startedAt: now, lastActiveAt: now, participants: [], challenges: [] };
 }
 
 /** Whether an update for `url` belongs to the call in `log`: same page (query and fragment aside). */
@@ -78,7 +90,8 @@ export function recordParticipants(log: CallLogData, participants: ParticipantSu
     // Without released verdicts the summary carries no score: only what the user saw goes in.
     const score = p.verdictsAvailable ? p.risk.score : null;
     if (score !== null && (entry.peakScore === null || score > entry.peakScore)) entry.peakScore = score;
-    const verdict = p.verdictsAvailable ? p.risk.verdict : 'insufficient';
+    // A verdict raised by a failed check was shown even without released detector verdicts.
+    const verdict = p.verdictsAvailable || p.verification?.raised ? p.risk.verdict : 'insufficient';
     const reason = verdict === 'insufficient' ? p.risk.reason : null;
     const point: LoggedPoint = { t: now, state: p.state, verdict, score, reason, change: false };
     const last = entry.points[entry.points.length - 1];

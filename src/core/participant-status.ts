@@ -159,6 +159,8 @@ export class ParticipantStatus {
       latencyMsMedian: median(this.latencyMs.values(now)),
       framesAnalysed: this.framesAnalysed,
       since: this.since,
+      challenge: null,
+      verification: null,
     };
   }
 }

@@ -52,7 +52,12 @@ const MAX_TIME_MS = 8.64e15;
 
 const VERDICTS: readonly RiskVerdict[] = ['insufficient', 'genuine', 'suspicious', 'deepfake'];
 const STATES: readonly ParticipantState[] = ['starting', 'analysing', 'no-face', 'face-tracked', 'paused', 'engine-error'];
-const OUTCOMES = ['passed', 'failed', 'inconclusive'] as const;
+const OUTCOMES = ['passed', 'failed', 'not-performed', 'inconclusive'] as const;
+const STEP_KINDS = ['head-turn', 'hand-pass', 'lean-in', 'look-up-down'] as const;
+const FAILURE_KINDS = ['tracking', 'identity', 'swap-score', 'boundary', 'texture'] as const;
+/** A step's named figures: at most this many, with names this long. */
+export const MAX_MEASUREMENTS = 40;
+export const MAX_CHALLENGE_STEPS = 5;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Meeting URLs
@@ -326,12 +331,47 @@ const keyFrame = object({
   image: jpegDataUrl,
 });
 
+const measurements: Check = (v, path) => {
+  if (!isRecord(v)) return `${path} is not an object`;
+  const names = Object.keys(v);
+  if (names.length > MAX_MEASUREMENTS) return `${path} has more than ${MAX_MEASUREMENTS} figures`;
+  for (const name of names) {
+    if (name.length === 0 || name.length > MAX_ID_CHARS) return `${path} has a figure name that is empty or too long`;
+    const problem = finite(v[name], `${path}.${name}`);
+    if (problem !== null) return problem;
+  }
+  return null;
+};
+
+const triState: Check = (v, path) => (v === null || typeof v === 'boolean' ? null : `${path} is neither null nor true or false`);
+
+const challengeStep = object({
+  id,
+  kind: oneOf(STEP_KINDS),
+  asked: text(MAX_REASON_CHARS),
+  outcome: oneOf(OUTCOMES),
+  performed: triState,
+  heldUp: triState,
+  failedOn: arrayOf(oneOf(FAILURE_KINDS), FAILURE_KINDS.length),
+  measurements,
+  reasons: arrayOf(text(MAX_REASON_CHARS), MAX_REASONS),
+  because: text(MAX_REASON_CHARS),
+  startedAt: nullable(time),
+  endedAt: nullable(time),
+  keyFrames: arrayOf(object({ t: time, why: text(MAX_REASON_CHARS) }), MAX_REASONS),
+});
+
 const challenge = object({
   participantId: id,
   t: time,
+  endedAt: time,
   challenge: text(MAX_LABEL_CHARS),
   outcome: oneOf(OUTCOMES),
+  counted: bool,
   detail: text(MAX_REASON_CHARS),
+  reasons: arrayOf(text(MAX_REASON_CHARS), MAX_REASONS),
+  steps: arrayOf(challengeStep, MAX_CHALLENGE_STEPS),
+  advice: arrayOf(text(MAX_REASON_CHARS), MAX_REASONS),
 });
 
 const callReport = object({
@@ -372,6 +412,11 @@ const reportExport = object({
   report: callReport,
   integrity: object({ algorithm: exactly('SHA-256'), parts: integrityParts, whole: hashHex }),
 });
+
+/** Null if `v` is a valid caller-verification record (as a report holds it), else the first problem found. */
+export function challengeRecordProblem(v: unknown): string | null {
+  return challenge(v, 'challenge');
+}
 
 /** Null if `v` is a valid call report, else what is wrong with it (the first problem found, with its path). */
 export function callReportProblem(v: unknown): string | null {
@@ -451,10 +496,37 @@ async function parseImportUnsafe(text: string, byteLength: number): Promise<Impo
   const versionProblem = schemaVersionProblem(data.schemaVersion) ?? schemaVersionProblem(isRecord(data.report) ? data.report.schemaVersion : REPORT_SCHEMA_VERSION);
   if (versionProblem !== null) return fail(versionProblem);
 
-  const problem = reportExportProblem(data);
+  // An older file is checked against the hashes it was made with, then upgraded (`upgradeReport`): the check says
+  // whether the file is as it was exported; the upgrade only adds what the newer format requires.
+  const asMade = data.schemaVersion === REPORT_SCHEMA_VERSION ? data : upgradeExportShape(data);
+  const problem = reportExportProblem(asMade);
   if (problem !== null) return fail(`This report file is invalid and was not imported: ${problem}.`);
-  const exp = data as unknown as ReportExport;
-  return { ok: true, export: exp, check: await verifyExport(exp) };
+  const upgraded = asMade as unknown as ReportExport;
+  const check = await verifyExport(data === asMade ? upgraded : ({ ...upgraded, report: data.report } as unknown as ReportExport));
+  return { ok: true, export: upgraded, check };
+}
+
+/**
+ * A report (or stored record) of an earlier schema version in today's shape. Version 2 -> 3: the challenge list of a
+ * version 2 report was always empty (the caller verification did not exist yet); any entry it has is kept with its
+ * words and no steps. Anything else, or a version this code does not know, is returned unchanged for the validator
+ * to judge.
+ */
+export function upgradeReport(report: unknown): unknown {
+  if (!isRecord(report) || report.schemaVersion !== 2) return report;
+  const challenges = Array.isArray(report.challenges)
+    ? report.challenges.map((c: unknown) =>
+        isRecord(c)
+          ? { participantId: c.participantId, t: c.t, endedAt: c.t, challenge: c.challenge, outcome: c.outcome, counted: c.outcome === 'failed', detail: c.detail, reasons: [], steps: [], advice: [] }
+          : c,
+      )
+    : report.challenges;
+  return { ...report, schemaVersion: REPORT_SCHEMA_VERSION, challenges };
+}
+
+function upgradeExportShape(data: Record<string, unknown>): Record<string, unknown> {
+  if (data.schemaVersion !== 2) return data;
+  return { ...data, schemaVersion: REPORT_SCHEMA_VERSION, report: upgradeReport(data.report) };
 }
 
 function schemaVersionProblem(version: unknown): string | null {
@@ -462,8 +534,8 @@ function schemaVersionProblem(version: unknown): string | null {
   if (version > REPORT_SCHEMA_VERSION) {
     return `This report was made by a newer Unmask (report format ${version}; this one reads up to ${REPORT_SCHEMA_VERSION}): update the extension to open it.`;
   }
-  // No upgrade from an earlier format is defined yet: version 2 is the first this code knows. An upgrade goes here.
-  if (version < REPORT_SCHEMA_VERSION) return `This report uses an old format (${version}) that this Unmask cannot read.`;
+  // Version 2 is the first that was ever exported and is upgraded (`upgradeReport`); nothing older exists.
+  if (version < 2) return `This report uses an old format (${version}) that this Unmask cannot read.`;
   return null;
 }
 

@@ -40,6 +40,7 @@ const VERDICT_TEXT: Record<RiskVerdict, string> = {
 const OUTCOME_TEXT: Record<ChallengeResult['outcome'], string> = {
   passed: 'Passed',
   failed: 'Failed',
+  'not-performed': 'Not performed',
   inconclusive: 'Inconclusive',
 };
 
@@ -292,18 +293,37 @@ ${parts.join('\n')}
 
 function challengesHtml(challenges: ChallengeResult[], who: (id: string) => string): string {
   if (challenges.length === 0) return '<p>No caller verification was run.</p>';
-  const rows = challenges
-    .map(
-      (c) =>
-        `<tr><td>${who(c.participantId)}</td><td>${timeHtml(c.t)}</td><td>${escapeHtml(c.challenge)}</td><td>${escapeHtml(OUTCOME_TEXT[c.outcome] ?? String(c.outcome))}</td><td>${escapeHtml(c.detail)}</td></tr>`,
-    )
+  return challenges.map((c) => challengeHtml(c, who)).join('\n');
+}
+
+/** One check: what was asked, each step's measurements and reasons, the result and the advice shown with it. */
+function challengeHtml(c: ChallengeResult, who: (id: string) => string): string {
+  const outcome = escapeHtml(OUTCOME_TEXT[c.outcome] ?? String(c.outcome));
+  const counted = c.outcome === 'failed' ? (c.counted ? ' (counted toward the verdict)' : ' (not counted: it rested on the detector still in development)') : '';
+  const steps = c.steps
+    .map((s) => {
+      const figures = Object.entries(s.measurements)
+        .map(([name, value]) => `${escapeHtml(name)} ${escapeHtml(String(value))}`)
+        .join(', ');
+      const reasons = s.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('');
+      const frames = s.keyFrames.map((f) => `<li>${timeHtml(f.t)}: ${escapeHtml(f.why)}</li>`).join('');
+      return `<tr><td>${escapeHtml(s.asked)}</td><td>${escapeHtml(OUTCOME_TEXT[s.outcome] ?? String(s.outcome))}</td><td><ul>${reasons}</ul>${frames ? `<p>Frames:</p><ul>${frames}</ul>` : ''}</td><td>${figures || '—'}</td></tr>`;
+    })
     .join('\n');
-  return `<table>
-<thead><tr><th>Participant</th><th>Time</th><th>Challenge</th><th>Outcome</th><th>Detail</th></tr></thead>
+  const reasons = c.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('');
+  const advice = c.advice.map((a) => `<li>${escapeHtml(a)}</li>`).join('');
+  return `<section class="challenge">
+<h3>${who(c.participantId)} · ${timeHtml(c.t)} to ${timeHtml(c.endedAt)}: ${outcome}${escapeHtml(counted)}</h3>
+<p>${escapeHtml(c.detail)}</p>
+${reasons ? `<ul>${reasons}</ul>` : ''}
+<table>
+<thead><tr><th>Asked</th><th>Step result</th><th>What was measured</th><th>Figures</th></tr></thead>
 <tbody>
-${rows}
+${steps}
 </tbody>
-</table>`;
+</table>
+${advice ? `<p>Advice shown:</p><ul>${advice}</ul>` : ''}
+</section>`;
 }
 
 function keyFramesHtml(frames: KeyFrame[], startedAt: number, who: (id: string) => string): string {

@@ -2,7 +2,7 @@
  * Call reports kept on this computer, in the extension origin's IndexedDB (shared by the extension's pages and its
  * background service worker), and the organisation outbox's persistent items.
  *
- * Layout (version 2):
+ * Layout (version 3; version 3 only upgraded the stored reports to report schema 3):
  * - `reports`: `{ meta, report }` keyed by `meta.id`, with the report's `keyFrames` emptied so that listing reports
  *   never loads images; index `createdAt` on `meta.createdAt` for newest-first listing and retention.
  * - `keyFrames`: `{ reportId, index, frame }` keyed by `[reportId, index]`, index `reportId`, so one report's frames
@@ -17,9 +17,10 @@
  */
 import type { CallReport, IntegrityCheck, KeyFrame, StoredReportMeta } from '../shared/report-types';
 import type { RiskVerdict } from '../shared/types';
+import { upgradeReport } from './report-format';
 
 export const REPORT_DB_NAME = 'unmask-reports';
-export const REPORT_DB_VERSION = 2;
+export const REPORT_DB_VERSION = 3;
 
 const REPORTS = 'reports';
 const KEY_FRAMES = 'keyFrames';
@@ -214,6 +215,25 @@ const MIGRATIONS: Record<number, Migration> = {
         const { record, frames: frameRecords } = splitReport(v1, meta);
         reports.put(record);
         for (const f of frameRecords) frames.put(f);
+        c.continue();
+      } catch (e) {
+        fail(e);
+      }
+    };
+  },
+  // v3: the stored reports move to report schema 3 (caller verification steps), one cursor step at a time.
+  3: (_db, tx, done, fail) => {
+    const cursor = tx.objectStore(REPORTS).openCursor();
+    cursor.onsuccess = () => {
+      try {
+        const c = cursor.result;
+        if (!c) {
+          done();
+          return;
+        }
+        const record = c.value as { meta: unknown; report: unknown };
+        const report = upgradeReport(record.report);
+        if (report !== record.report) c.update({ ...record, report });
         c.continue();
       } catch (e) {
         fail(e);

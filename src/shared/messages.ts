@@ -10,7 +10,9 @@
  * Every receiver validates with the `is*` guards below before acting, and checks who sent the message.
  */
 import { DETECTOR_VIEWS, type DetectorView } from '../core/detector-views';
-import type { CallReport, KeyFrame } from './report-types';
+import { STEP_IDS, type StepId } from '../core/challenge/steps';
+import { challengeRecordProblem } from '../core/report-format';
+import type { CallReport, ChallengeResult, KeyFrame } from './report-types';
 import type { EngineStatus, FrameResult, ParticipantSummary, Settings, TabState } from './types';
 import {
   hasFields,
@@ -34,6 +36,17 @@ const isId = isBoundedString(MAX_ID);
 export interface BackgroundRequests {
   /** Content script: the participants of its tab changed. */
   'tab/participants': { request: { engine: EngineStatus; participants: ParticipantSummary[] }; response: { ok: true } };
+  /** Content script: a "Verify this caller" check ended; its record goes into the call's log (and report). */
+  'tab/challenge-result': { request: { challenge: ChallengeResult }; response: { ok: true } };
+  /** Side panel: start a check of a participant, start its current step, or cancel it. */
+  'panel/challenge': {
+    request: { tabId: number; participantId: string; action: ChallengeAction; steps?: StepId[] };
+    response: { ok: boolean; error?: string };
+  };
+  /** Side panel: what it shows for one tab (the popup's state, without the switches). */
+  'panel/get-state': { request: { tabId: number }; response: { state: TabState | null } };
+  /** Popup: open the side panel on this tab (the popup's click is the user gesture the browser asks for). */
+  'popup/open-panel': { request: { tabId: number }; response: { ok: boolean; error?: string } };
   /** Content script: a one-time token that lets the engine page it is about to embed accept its port. */
   'engine/issue-token': { request: { _?: never }; response: { token: string } };
   /** Engine page: is this token one that the content script of my tab was issued? (consumes it) */
@@ -102,11 +115,21 @@ export interface SiteAccess {
 // ---------------------------------------------------------------------------------------------------------------
 // runtime messages from the background to a tab's content script
 
+export type ChallengeAction = 'start' | 'begin-step' | 'cancel';
+export const CHALLENGE_ACTIONS: readonly ChallengeAction[] = ['start', 'begin-step', 'cancel'];
+
 export type ContentCommand =
   | { type: 'content/set-enabled'; enabled: boolean }
+  /** The side panel's check of a participant (answered with ChallengeReply). `steps` is honoured by test builds only. */
+  | { type: 'content/challenge'; participantId: string; action: ChallengeAction; steps: StepId[] | null }
   | { type: 'content/set-overlay'; show: boolean }
   /** For a report the user is preparing: the stills kept of each participant (answered with KeyFramesReply). */
   | { type: 'content/key-frames' };
+
+export type ChallengeReply = { ok: true } | { ok: false; error: string };
+
+export const isChallengeReply: Guard<ChallengeReply> = (v): v is ChallengeReply =>
+  isRecord(v) && (v.ok === true || (v.ok === false && isBoundedString(300)(v.error)));
 
 export interface KeyFramesReply {
   frames: Omit<KeyFrame, 'othersBlurred'>[];
@@ -115,7 +138,12 @@ export interface KeyFramesReply {
 export const isContentCommand: Guard<ContentCommand> = (v): v is ContentCommand =>
   (isRecord(v) && v.type === 'content/set-enabled' && isBoolean(v.enabled)) ||
   (isRecord(v) && v.type === 'content/set-overlay' && isBoolean(v.show)) ||
-  (isRecord(v) && v.type === 'content/key-frames');
+  (isRecord(v) && v.type === 'content/key-frames') ||
+  (isRecord(v) &&
+    v.type === 'content/challenge' &&
+    isId(v.participantId) &&
+    isOneOf(CHALLENGE_ACTIONS)(v.action) &&
+    (v.steps === null || isArrayOf(isOneOf(STEP_IDS), 5)(v.steps)));
 
 const JPEG_DATA_URL = /^data:image\/jpeg;base64,[A-Za-z0-9+/]+={0,2}$/;
 const MAX_STILL_CHARS = 2_000_000;
@@ -142,6 +170,8 @@ export const isKeyFramesReply: Guard<KeyFramesReply> = (v): v is KeyFramesReply 
 // popup live updates (runtime.connect, port name POPUP_PORT)
 
 export const POPUP_PORT = 'unmask-popup';
+/** The side panel's live updates: the same pushes as the popup's, over its own port name. */
+export const PANEL_PORT = 'unmask-panel';
 export type PopupPush = { type: 'tab-state'; state: TabState };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -250,8 +280,30 @@ const isRisk = (v: unknown): boolean =>
   isFiniteNumber(v.since) &&
   (v.reason === null || isBoundedString(300)(v.reason));
 
+const CHALLENGE_OUTCOMES = ['passed', 'failed', 'not-performed', 'inconclusive'] as const;
+const CHALLENGE_PHASES = ['instructing', 'measuring', 'evaluating', 'done'] as const;
+const isShortList = isArrayOf(isBoundedString(500), 10);
+/** A running check's view, as the content script reports it: shown as text by the panel, so bounded, never trusted. */
+const isChallengeLive = (v: unknown): boolean =>
+  isRecord(v) &&
+  isOneOf(CHALLENGE_PHASES)(v.phase) &&
+  isNonNegativeInt(v.stepIndex) &&
+  isNonNegativeInt(v.stepCount) &&
+  v.stepCount <= 5 &&
+  (v.say === null || isBoundedString(500)(v.say)) &&
+  (v.instruction === null || isBoundedString(500)(v.instruction)) &&
+  isBoundedString(500)(v.feedback) &&
+  (v.secondsLeft === null || isNonNegativeInt(v.secondsLeft)) &&
+  (v.outcome === null || isOneOf(CHALLENGE_OUTCOMES)(v.outcome)) &&
+  (v.summary === null || isBoundedString(500)(v.summary)) &&
+  isShortList(v.reasons) &&
+  isShortList(v.advice);
+const isVerification = (v: unknown): boolean => isRecord(v) && isOneOf(CHALLENGE_OUTCOMES)(v.outcome) && isBoundedString(500)(v.line) && isBoolean(v.raised);
+
 const isParticipantSummary: Guard<ParticipantSummary> = (v): v is ParticipantSummary =>
   isRecord(v) &&
+  (v.challenge === null || isChallengeLive(v.challenge)) &&
+  (v.verification === null || isVerification(v.verification)) &&
   isRisk(v.risk) &&
   isId(v.id) &&
   isBoundedString(200)(v.label) &&
@@ -275,6 +327,11 @@ const isOrigin = (v: unknown): v is string => {
 
 const requestGuards: { [K in BackgroundMessageType]: (v: Record<string, unknown>) => boolean } = {
   'tab/participants': (v) => isEngineStatus(v.engine) && isArrayOf(isParticipantSummary, 64)(v.participants),
+  // The record comes from the call page's renderer: checked as strictly as an imported report's.
+  'tab/challenge-result': (v) => challengeRecordProblem(v.challenge) === null,
+  'panel/challenge': (v) => isTabId(v.tabId) && isId(v.participantId) && isOneOf(CHALLENGE_ACTIONS)(v.action) && (v.steps === undefined || isArrayOf(isOneOf(STEP_IDS), 5)(v.steps)),
+  'panel/get-state': (v) => isTabId(v.tabId),
+  'popup/open-panel': (v) => isTabId(v.tabId),
   'engine/issue-token': () => true,
   'engine/redeem-token': (v) => isBoundedString(128)(v.token),
   'engine/ensure-offscreen': () => true,
@@ -298,9 +355,13 @@ export function isBackgroundRequest(v: unknown): v is BackgroundRequest {
  * Which kind of context may send each request: content scripts come from a tab's page, the rest from our pages
  * ('report-pages': the report page and the Reports page).
  */
-export type RequestOrigin = 'content-script' | 'engine-page' | 'popup' | 'report-pages';
+export type RequestOrigin = 'content-script' | 'engine-page' | 'popup' | 'report-pages' | 'side-panel';
 export const REQUEST_ORIGIN: { [K in BackgroundMessageType]: RequestOrigin } = {
   'tab/participants': 'content-script',
+  'tab/challenge-result': 'content-script',
+  'panel/challenge': 'side-panel',
+  'panel/get-state': 'side-panel',
+  'popup/open-panel': 'popup',
   'engine/issue-token': 'content-script',
   'engine/redeem-token': 'engine-page',
   'engine/ensure-offscreen': 'engine-page',

@@ -4,13 +4,15 @@
  * organisation outbox (which POSTs them). Plain JSON data only.
  *
  * Versioning: `REPORT_SCHEMA_VERSION` is the version of this JSON shape (exports carry it; an import of a newer
- * version is refused with a message to update; version 2 is the first that was ever exported, so there is nothing
- * older to upgrade yet); the IndexedDB layout has its own version and migrations (`core/report-store`).
+ * version is refused with a message to update; an older one is upgraded on import and in the store, see
+ * `upgradeReport` in `core/report-format`); the IndexedDB layout has its own version and migrations
+ * (`core/report-store`). Version 3 added the caller verification's steps and measurements; version 2's challenge
+ * list was always empty (the feature did not exist), so the upgrade changes nothing else.
  */
 import type { RiskVerdict, ParticipantState } from './types';
 
 export const REPORT_FORMAT = 'unmask-call-report';
-export const REPORT_SCHEMA_VERSION = 2;
+export const REPORT_SCHEMA_VERSION = 3;
 
 /** One point of a participant's timeline: a change of state or verdict, or a periodic sample of the score. */
 export interface TimelinePoint {
@@ -56,13 +58,52 @@ export interface KeyFrame {
   image: string;
 }
 
-/** Results of the verify-caller challenges (a later feature); an empty list until it exists. */
+export type ChallengeOutcome = 'passed' | 'failed' | 'not-performed' | 'inconclusive';
+
+/** One step of a caller verification, as measured (`core/challenge/session` StepResult, times as epoch ms). */
+export interface ChallengeStepRecord {
+  /** The catalogue id ("head-turn-left-first", "hand-pass", ...). */
+  id: string;
+  kind: 'head-turn' | 'hand-pass' | 'lean-in' | 'look-up-down';
+  /** The words the user was asked to say. */
+  asked: string;
+  outcome: ChallengeOutcome;
+  /** Whether the movement was done; null when it could not be measured or was never reached. */
+  performed: boolean | null;
+  /** Whether the face held up; null when there was not enough to tell. */
+  heldUp: boolean | null;
+  /** Which measures showed the face breaking ('tracking', 'identity', 'swap-score', 'boundary', 'texture'). */
+  failedOn: string[];
+  /** Named figures (degrees reached, gaps, similarities, score before/during), finite numbers only. */
+  measurements: Record<string, number>;
+  /** In plain words: what was measured and what decided. */
+  reasons: string[];
+  because: string;
+  /** ms since the epoch; null for a step never reached. */
+  startedAt: number | null;
+  endedAt: number | null;
+  /** The frames that drove the outcome: when, and why each matters. */
+  keyFrames: { t: number; why: string }[];
+}
+
+/** One "Verify this caller" check of one participant. */
 export interface ChallengeResult {
   participantId: string;
+  /** When the check started, ms since the epoch. */
   t: number;
+  endedAt: number;
+  /** The steps asked, in words ("Head turn (left first), Hand pass"). */
   challenge: string;
-  outcome: 'passed' | 'failed' | 'inconclusive';
+  outcome: ChallengeOutcome;
+  /** Whether a failure counted toward the participant's verdict (one resting on the unreleased detector does not). */
+  counted: boolean;
+  /** One sentence on the outcome. */
   detail: string;
+  /** Why the check ended early, when it did. */
+  reasons: string[];
+  steps: ChallengeStepRecord[];
+  /** The advice shown with the result. */
+  advice: string[];
 }
 
 export interface CallReport {

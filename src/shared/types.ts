@@ -129,6 +129,32 @@ export interface ParticipantSummary {
   latencyMsMedian: number | null;
   framesAnalysed: number;
   since: number;
+  /** "Verify this caller": the check running now, or the one that just ended (kept until the next starts); null: none. */
+  challenge: ChallengeLive | null;
+  /**
+   * The latest check's result beside the verdict (`core/challenge/verdict`): `raised` when a failed check raised the
+   * verdict to "suspicious" (shown even while the detector's own verdicts are not released); null: no check yet.
+   */
+  verification: { outcome: 'passed' | 'failed' | 'not-performed' | 'inconclusive'; line: string; raised: boolean } | null;
+}
+
+/** A running "Verify this caller" check, as the side panel shows it. */
+export interface ChallengeLive {
+  phase: 'instructing' | 'measuring' | 'evaluating' | 'done';
+  /** 0-based; equals stepCount when done. */
+  stepIndex: number;
+  stepCount: number;
+  /** The exact words the user says to the caller, and what Unmask waits for. */
+  say: string | null;
+  instruction: string | null;
+  /** The live line: what is still missing ("turn further: 35° of 60°"), problems, seconds left. */
+  feedback: string;
+  secondsLeft: number | null;
+  /** When done: */
+  outcome: 'passed' | 'failed' | 'not-performed' | 'inconclusive' | null;
+  summary: string | null;
+  reasons: string[];
+  advice: string[];
 }
 
 export type EngineStatus =

@@ -38,6 +38,13 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string,
   return node;
 }
 
+const CHALLENGE_OUTCOME_TEXT: Record<CallReport['challenges'][number]['outcome'], string> = {
+  passed: 'passed',
+  failed: 'failed',
+  'not-performed': 'not performed',
+  inconclusive: 'inconclusive',
+};
+
 export const when = (ms: number): string => new Date(ms).toLocaleString();
 const pct = (score: number | null): string => (score === null ? '—' : `${Math.round(score * 100)}%`);
 
@@ -125,7 +132,21 @@ export function renderReport(container: HTMLElement, report: CallReport, options
   const challenges = el('section');
   challenges.append(el('h3', 'Caller verification'));
   if (report.challenges.length === 0) challenges.append(el('p', 'No caller verification was run.', 'muted'));
-  for (const c of report.challenges) challenges.append(el('p', `${when(c.t)} · ${c.challenge}: ${c.outcome} (${c.detail})`));
+  for (const c of report.challenges) {
+    const who = report.participants.find((p) => p.id === c.participantId)?.label ?? c.participantId;
+    const card = el('div', undefined, 'challenge');
+    card.dataset.outcome = c.outcome;
+    card.append(el('p', `${who} · ${when(c.t)} · ${c.challenge}: ${CHALLENGE_OUTCOME_TEXT[c.outcome]}`, 'verdict'));
+    card.append(el('p', c.detail));
+    const list = el('ul', undefined, 'reasons');
+    for (const r of c.reasons) list.append(el('li', r));
+    for (const s of c.steps) {
+      const figures = Object.entries(s.measurements).map(([k, v]) => `${k} ${v}`).join(', ');
+      list.append(el('li', `${s.asked} → ${CHALLENGE_OUTCOME_TEXT[s.outcome]}: ${s.reasons.join(' ')}${figures ? ` [${figures}]` : ''}`));
+    }
+    card.append(list);
+    challenges.append(card);
+  }
 
   const frames = el('section');
   frames.append(el('h3', `Key frames (${report.keyFrames.length})`));

@@ -16,6 +16,8 @@ function summary(id: string, risk: Partial<RiskSummary> = {}, extra: Partial<Par
     latencyMsMedian: 30,
     framesAnalysed: 10,
     since: 0,
+    challenge: null,
+    verification: null,
     ...extra,
   };
 }

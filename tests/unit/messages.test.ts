@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mulberry32 } from './fixtures/prng';
+import { makeChallenge } from './fixtures/report';
 import {
   isBackgroundRequest,
   isContentCommand,
@@ -15,6 +16,10 @@ import type { ParticipantSummary } from '../../src/shared/types';
 
 const ALL_TYPES: BackgroundMessageType[] = [
   'tab/participants',
+  'tab/challenge-result',
+  'panel/challenge',
+  'panel/get-state',
+  'popup/open-panel',
   'engine/issue-token',
   'engine/redeem-token',
   'engine/ensure-offscreen',
@@ -43,6 +48,8 @@ function participant(overrides: Partial<ParticipantSummary> = {}): ParticipantSu
     latencyMsMedian: 40,
     framesAnalysed: 120,
     since: 1000,
+    challenge: null,
+    verification: null,
     ...overrides,
   };
 }
@@ -57,6 +64,12 @@ function valid(type: BackgroundMessageType): BackgroundRequest {
       return { type };
     case 'engine/redeem-token':
       return { type, token: 'a'.repeat(48) };
+    case 'tab/challenge-result':
+      return { type, challenge: makeChallenge('p-1', 1_700_000_000_000) };
+    case 'panel/challenge':
+      return { type, tabId: 12, participantId: 'p-1', action: 'start' };
+    case 'panel/get-state':
+    case 'popup/open-panel':
     case 'popup/get-state':
       return { type, tabId: 12 };
     case 'popup/set-tab-enabled':
@@ -207,7 +220,7 @@ describe('isBackgroundRequest', () => {
 describe('REQUEST_ORIGIN', () => {
   it('names a sender kind for every request type, and only for those', () => {
     expect(Object.keys(REQUEST_ORIGIN).sort()).toEqual([...ALL_TYPES].sort());
-    for (const type of ALL_TYPES) expect(['content-script', 'engine-page', 'popup', 'report-pages']).toContain(REQUEST_ORIGIN[type]);
+    for (const type of ALL_TYPES) expect(['content-script', 'engine-page', 'popup', 'report-pages', 'side-panel']).toContain(REQUEST_ORIGIN[type]);
   });
 
   it('assigns each type to the context that sends it', () => {
@@ -216,6 +229,9 @@ describe('REQUEST_ORIGIN', () => {
     expect(REQUEST_ORIGIN['engine/redeem-token']).toBe('engine-page');
     expect(REQUEST_ORIGIN['engine/ensure-offscreen']).toBe('engine-page');
     for (const type of ALL_TYPES.filter((t) => t.startsWith('popup/'))) expect(REQUEST_ORIGIN[type]).toBe('popup');
+    // Only the side panel starts or steps a check; the call page only reports one that ended.
+    for (const type of ALL_TYPES.filter((t) => t.startsWith('panel/'))) expect(REQUEST_ORIGIN[type]).toBe('side-panel');
+    expect(REQUEST_ORIGIN['tab/challenge-result']).toBe('content-script');
     // A call page (through its content script) can neither make, list nor send reports.
     for (const type of ALL_TYPES.filter((t) => t.startsWith('report/'))) expect(REQUEST_ORIGIN[type]).toBe('report-pages');
   });
@@ -340,13 +356,79 @@ const isStr = (max: number) => (v: unknown): v is string => typeof v === 'string
 const isNonNegInt = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 const isBool = (v: unknown): boolean => typeof v === 'boolean';
 
+const STEPS = ['head-turn-left-first', 'head-turn-right-first', 'hand-pass', 'lean-in', 'look-up-down'];
+const OUTCOME_NAMES = ['passed', 'failed', 'not-performed', 'inconclusive'];
+const exactKeys = (o: Record<string, unknown>, keys: string[]): boolean => Object.keys(o).length === keys.length && keys.every((k) => Object.hasOwn(o, k));
+const isTimeMs = (t: unknown): boolean => typeof t === 'number' && Number.isFinite(t) && Math.abs(t) <= 8.64e15;
+const textList = (v: unknown): boolean => Array.isArray(v) && v.length <= 50 && v.every(isStr(500));
+/** A caller-verification record, as a report holds it (written out independently of report-format's validator). */
+function challengeOk(c: unknown): boolean {
+  if (!isObj(c) || !exactKeys(c, ['participantId', 't', 'endedAt', 'challenge', 'outcome', 'counted', 'detail', 'reasons', 'steps', 'advice'])) return false;
+  const stepOk = (s: unknown): boolean =>
+    isObj(s) &&
+    exactKeys(s, ['id', 'kind', 'asked', 'outcome', 'performed', 'heldUp', 'failedOn', 'measurements', 'reasons', 'because', 'startedAt', 'endedAt', 'keyFrames']) &&
+    isStr(64)(s.id) &&
+    (s.id).length > 0 &&
+    ['head-turn', 'hand-pass', 'lean-in', 'look-up-down'].includes(s.kind as string) &&
+    isStr(500)(s.asked) &&
+    OUTCOME_NAMES.includes(s.outcome as string) &&
+    (s.performed === null || isBool(s.performed)) &&
+    (s.heldUp === null || isBool(s.heldUp)) &&
+    Array.isArray(s.failedOn) &&
+    s.failedOn.every((k) => ['tracking', 'identity', 'swap-score', 'boundary', 'texture'].includes(k as string)) &&
+    isObj(s.measurements) &&
+    Object.entries(s.measurements).length <= 40 &&
+    Object.entries(s.measurements).every(([k, x]) => k.length > 0 && k.length <= 64 && typeof x === 'number' && Number.isFinite(x)) &&
+    textList(s.reasons) &&
+    isStr(500)(s.because) &&
+    (s.startedAt === null || isTimeMs(s.startedAt)) &&
+    (s.endedAt === null || isTimeMs(s.endedAt)) &&
+    Array.isArray(s.keyFrames) &&
+    s.keyFrames.length <= 50 &&
+    s.keyFrames.every((f) => isObj(f) && exactKeys(f, ['t', 'why']) && isTimeMs(f.t) && isStr(500)(f.why));
+  return (
+    isStr(64)(c.participantId) &&
+    (c.participantId).length > 0 &&
+    isTimeMs(c.t) &&
+    isTimeMs(c.endedAt) &&
+    isStr(200)(c.challenge) &&
+    OUTCOME_NAMES.includes(c.outcome as string) &&
+    isBool(c.counted) &&
+    isStr(500)(c.detail) &&
+    textList(c.reasons) &&
+    Array.isArray(c.steps) &&
+    c.steps.length <= 5 &&
+    c.steps.every(stepOk) &&
+    textList(c.advice)
+  );
+}
+
 /** The contract, written out independently of the implementation. */
 function wellFormed(v: unknown): boolean {
   if (!isObj(v) || typeof v.type !== 'string' || !(ALL_TYPES as string[]).includes(v.type)) return false;
   const engineOk = (e: unknown): boolean =>
     isObj(e) && ['idle', 'loading', 'ready', 'crashed', 'failed'].includes(e.kind as string) && (e.message === undefined || isStr(500)(e.message));
+  const listOk = (l: unknown): boolean => Array.isArray(l) && l.length <= 10 && l.every(isStr(500));
+  const liveOk = (c: unknown): boolean =>
+    c === null ||
+    (isObj(c) &&
+      ['instructing', 'measuring', 'evaluating', 'done'].includes(c.phase as string) &&
+      isNonNegInt(c.stepIndex) &&
+      isNonNegInt(c.stepCount) &&
+      (c.stepCount as number) <= 5 &&
+      (c.say === null || isStr(500)(c.say)) &&
+      (c.instruction === null || isStr(500)(c.instruction)) &&
+      isStr(500)(c.feedback) &&
+      (c.secondsLeft === null || isNonNegInt(c.secondsLeft)) &&
+      (c.outcome === null || OUTCOME_NAMES.includes(c.outcome as string)) &&
+      (c.summary === null || isStr(500)(c.summary)) &&
+      listOk(c.reasons) &&
+      listOk(c.advice));
+  const verificationOk = (x: unknown): boolean => x === null || (isObj(x) && OUTCOME_NAMES.includes(x.outcome as string) && isStr(500)(x.line) && isBool(x.raised));
   const participantOk = (p: unknown): boolean =>
     isObj(p) &&
+    liveOk(p.challenge) &&
+    verificationOk(p.verification) &&
     isStr(64)(p.id) &&
     isStr(200)(p.label) &&
     ['starting', 'analysing', 'no-face', 'face-tracked', 'paused', 'engine-error'].includes(p.state as string) &&
@@ -374,6 +456,18 @@ function wellFormed(v: unknown): boolean {
       return true;
     case 'engine/redeem-token':
       return isStr(128)(v.token);
+    case 'tab/challenge-result':
+      return challengeOk(v.challenge);
+    case 'panel/challenge':
+      return (
+        isNonNegInt(v.tabId) &&
+        isStr(64)(v.participantId) &&
+        (v.participantId).length > 0 &&
+        ['start', 'begin-step', 'cancel'].includes(v.action as string) &&
+        (v.steps === undefined || (Array.isArray(v.steps) && v.steps.length <= 5 && v.steps.every((s) => STEPS.includes(s as string))))
+      );
+    case 'panel/get-state':
+    case 'popup/open-panel':
     case 'popup/get-state':
     case 'popup/analyze-tab':
       return isNonNegInt(v.tabId);

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   buildExport,
+  callReportProblem,
   canonicalJson,
+  challengeRecordProblem,
   integrityOf,
   isCallReport,
   isReportExport,
@@ -15,8 +17,8 @@ import {
   worstVerdict,
 } from '../../src/core/report-format';
 import { renderReportHtml } from '../../src/core/report-html';
-import type { ReportExport } from '../../src/shared/report-types';
-import { clone, makeReport, TINY_JPEG_BASE64 } from './fixtures/report';
+import type { CallReport, ReportExport } from '../../src/shared/report-types';
+import { CALL_START, clone, makeChallenge, makeReport, TINY_JPEG_BASE64 } from './fixtures/report';
 
 const EXPORTED_AT = Date.UTC(2025, 2, 14, 10, 0, 0);
 
@@ -120,7 +122,7 @@ describe('integrity', () => {
   it('export then verify is ok', async () => {
     const exp = await freshExport();
     expect(exp.format).toBe('unmask-call-report');
-    expect(exp.schemaVersion).toBe(2);
+    expect(exp.schemaVersion).toBe(3);
     expect(exp.exportedAt).toBe(EXPORTED_AT);
     expect(isReportExport(exp)).toBe(true);
     expect(await verifyExport(exp)).toEqual({ ok: true, mismatched: [], wholeMatches: true });
@@ -215,9 +217,40 @@ describe('parseImport', () => {
     expect(result).toMatchObject({ ok: true, check: { ok: false, mismatched: ['participants'], wholeMatches: false } });
   });
 
+  it('imports a schema-2 file: its hashes are checked as it was made, then it is upgraded to schema 3', async () => {
+    // A schema-2 export as an earlier Unmask wrote it: hashed with schemaVersion 2 and its (then always empty) challenges.
+    const v2Report = { ...makeReport(), schemaVersion: 2, challenges: [] } as unknown as CallReport;
+    const v2 = { format: 'unmask-call-report', schemaVersion: 2, exportedAt: EXPORTED_AT, report: v2Report, integrity: await integrityOf(v2Report) };
+    const text = JSON.stringify(v2);
+    const result = await parseImport(text, text.length);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.check).toEqual({ ok: true, mismatched: [], wholeMatches: true });
+    expect(result.export.schemaVersion).toBe(3);
+    expect(result.export.report.schemaVersion).toBe(3);
+    expect(result.export.report.participants).toEqual(v2Report.participants);
+    // And an altered schema-2 file is still seen as altered.
+    const altered = JSON.stringify({ ...v2, report: { ...v2Report, note: 'changed' } });
+    const second = await parseImport(altered, altered.length);
+    expect(second.ok && second.check.mismatched).toEqual(['note']);
+  });
+
+  it('validates caller-verification records strictly (steps, measurements, outcomes)', () => {
+    const good = makeChallenge('p2', CALL_START);
+    expect(challengeRecordProblem(good)).toBeNull();
+    expect(callReportProblem(makeReport({ challenges: [good] }))).toBeNull();
+    expect(challengeRecordProblem({ ...good, outcome: 'maybe' })).toMatch(/challenge\.outcome/);
+    expect(challengeRecordProblem({ ...good, steps: [{ ...good.steps[0], measurements: { yawLeftDeg: Number.NaN } }] })).toMatch(/measurements\.yawLeftDeg is not a number/);
+    expect(challengeRecordProblem({ ...good, steps: [{ ...good.steps[0], failedOn: ['vibes'] }] })).toMatch(/failedOn\[0\]/);
+    expect(challengeRecordProblem({ ...good, steps: [{ ...good.steps[0], extra: 1 }] })).toMatch(/unexpected field "extra"/);
+    expect(challengeRecordProblem({ ...good, steps: Array(6).fill(good.steps[0]) })).toMatch(/more than 5/);
+    const many = Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`m${i}`, i]));
+    expect(challengeRecordProblem({ ...good, steps: [{ ...good.steps[0], measurements: many }] })).toMatch(/more than 40 figures/);
+  });
+
   it('refuses a newer schema version with the specific message', async () => {
     const exp = await freshExport();
-    const text = JSON.stringify({ ...exp, schemaVersion: 3, report: { ...exp.report, schemaVersion: 3 } });
+    const text = JSON.stringify({ ...exp, schemaVersion: 4, report: { ...exp.report, schemaVersion: 4 } });
     const result = await parseImport(text, text.length);
     expect(result.ok).toBe(false);
     if (!result.ok) {

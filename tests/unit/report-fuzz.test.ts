@@ -9,7 +9,7 @@ import { mulberry32 } from './fixtures/prng';
 import { buildExport, callReportProblem, isCallReport, isReportExport, MAX_IMAGE_CHARS, parseImport } from '../../src/core/report-format';
 import { renderReportHtml, scriptSafeJson } from '../../src/core/report-html';
 import type { CallReport, ReportExport } from '../../src/shared/report-types';
-import { clone, makeReport, TINY_JPEG_BASE64, TINY_JPEG_DATA_URL } from './fixtures/report';
+import { clone, makeChallenge, makeReport, TINY_JPEG_BASE64, TINY_JPEG_DATA_URL } from './fixtures/report';
 
 const SEED = Number(process.env.UNMASK_FUZZ_SEED ?? 0x5eed2025) >>> 0;
 const ITERATIONS = 2000;
@@ -359,7 +359,7 @@ describe('isCallReport refuses each malformed report', () => {
   const set = (obj: object, key: string, value: unknown): void => {
     Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
   };
-  const challenge = { participantId: 'p2', t: 1, challenge: 'turn left', outcome: 'passed', detail: '' };
+  const challenge = makeChallenge('p2', 1, { outcome: 'passed', detail: '' });
 
   const cases: [string, Mutation, RegExp][] = [
     ['wrong format', (r) => set(r, 'format', 'unmask-report'), /report\.format/],

@@ -4,7 +4,7 @@ import { buildExport, parseImport } from '../../src/core/report-format';
 import { escapeHtml, renderReportHtml, REPORT_HTML_CSP, scriptSafeJson } from '../../src/core/report-html';
 import { DEFAULT_FUSION } from '../../src/core/risk-fusion';
 import type { CallReport, ReportExport } from '../../src/shared/report-types';
-import { CALL_START, makeReport, TINY_JPEG_DATA_URL } from './fixtures/report';
+import { CALL_START, makeChallenge, makeReport, TINY_JPEG_DATA_URL } from './fixtures/report';
 
 const EXPORTED_AT = Date.UTC(2025, 2, 14, 10, 0, 0);
 
@@ -146,12 +146,18 @@ describe('renderReportHtml', () => {
   it('lists verify-caller challenges, or says none was run', async () => {
     expect((await render()).doc.body.textContent).toContain('No caller verification was run');
     const report = makeReport({
-      challenges: [{ participantId: 'p2', t: CALL_START + 40_000, challenge: 'turn your head to the left', outcome: 'failed', detail: 'the face edge flickered' }],
+      challenges: [makeChallenge('p2', CALL_START + 40_000)],
     });
-    const row = (await render(report)).doc.querySelector('tbody tr');
-    expect(row?.textContent).toContain('CEO – Jean Dupont');
-    expect(row?.textContent).toContain('turn your head to the left');
-    expect(row?.textContent).toContain('Failed');
+    const section = (await render(report)).doc.querySelector('section.challenge');
+    expect(section?.querySelector('h3')?.textContent).toContain('CEO – Jean Dupont');
+    expect(section?.querySelector('h3')?.textContent).toContain('Failed (counted toward the verdict)');
+    const rows = section?.querySelectorAll('tbody tr') ?? [];
+    expect(rows).toHaveLength(2);
+    expect(rows[0]?.textContent).toContain('turn your head slowly to your left');
+    expect(rows[0]?.textContent).toContain('The face was lost at 41° of turn');
+    expect(rows[0]?.textContent).toContain('yawLeftDeg 63.2');
+    expect(rows[1]?.textContent).toContain('Not performed');
+    expect(section?.textContent).toContain('hang up and call back');
   });
 
   it('shows key frames as JPEG data URLs with time, score and the blur note', async () => {
@@ -212,7 +218,13 @@ describe('renderReportHtml', () => {
       report.participants[1]!.timeline[5]!.reason = '</script><script>alert(6)</script>';
       report.call.meetingUrl = "https://meet.example.com/x'onmouseover='alert(7)'";
       report.versions.userAgent = '<script>alert(8)</script>';
-      report.challenges = [{ participantId: '<b>p9</b>', t: CALL_START, challenge: '<script>', outcome: 'inconclusive', detail: '<style>*{display:none}</style>' }];
+      report.challenges = [
+        makeChallenge('<b>p9</b>', CALL_START, { challenge: '<script>', outcome: 'inconclusive', detail: '<style>*{display:none}</style>', reasons: ['<img src=x onerror=alert(10)>'] }),
+      ];
+      const step = report.challenges[0]!.steps[0]!;
+      step.asked = '<script>alert(11)</script>';
+      step.measurements = { '<b onclick=alert(12)>': 1 };
+      step.keyFrames = [{ t: CALL_START, why: '<iframe srcdoc="<script>alert(13)</script>">' }];
       return report;
     };
 

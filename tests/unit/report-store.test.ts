@@ -15,6 +15,7 @@ import {
   type OutboxItem,
   type ReportStore,
 } from '../../src/core/report-store';
+import { callReportProblem } from '../../src/core/report-format';
 import { REPORT_FORMAT, REPORT_SCHEMA_VERSION, type CallReport, type KeyFrame } from '../../src/shared/report-types';
 import type { RiskVerdict } from '../../src/shared/types';
 
@@ -260,13 +261,40 @@ describe('ReportStore migration', () => {
     db.close();
   });
 
-  it('creates version 2 from nothing (0 → 1 → 2)', async () => {
+  it('upgrades stored reports of report schema 2 to schema 3 (caller verification steps), keeping the rest as it was', async () => {
+    const factory = new IDBFactory();
+    const current = makeReport('r1', 1000, { frames: 1, verdicts: [['genuine', 'suspicious']] });
+    // A schema-2 report as an earlier Unmask stored it: its challenge entries had no steps (the list was always empty
+    // in practice; one entry here proves an entry is carried over, not dropped).
+    const old = { ...current, schemaVersion: 2, challenges: [{ participantId: 'p1', t: 1500, challenge: 'turn left', outcome: 'failed', detail: 'lost' }] };
+    const v1 = await rawOpen(factory, REPORT_DB_NAME, 1, (db) => {
+      db.createObjectStore('reports', { keyPath: 'id' });
+    });
+    await new Promise<void>((resolve, reject) => {
+      const tx = v1.transaction('reports', 'readwrite');
+      tx.objectStore('reports').put(old);
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error ?? new Error('v1 write failed'));
+    });
+    v1.close();
+    const store = await open(factory);
+    const upgraded = await store.get('r1');
+    expect(upgraded?.schemaVersion).toBe(3);
+    expect(upgraded?.challenges).toEqual([
+      { participantId: 'p1', t: 1500, endedAt: 1500, challenge: 'turn left', outcome: 'failed', counted: true, detail: 'lost', reasons: [], steps: [], advice: [] },
+    ]);
+    expect({ ...upgraded, schemaVersion: 2, challenges: old.challenges }).toEqual(old);
+    // What the store gives back now passes the export's validator (an export of a stored report must work).
+    expect(callReportProblem(upgraded)).toBeNull();
+  });
+
+  it('creates version 3 from nothing (0 → 1 → 2 → 3)', async () => {
     const factory = new IDBFactory();
     const store = await open(factory, 'fresh');
     expect(await store.list()).toEqual([]);
     store.close();
     const db = await rawOpen(factory, 'fresh', REPORT_DB_VERSION);
-    expect(db.version).toBe(2);
+    expect(db.version).toBe(3);
     expect([...db.objectStoreNames].sort()).toEqual(['keyFrames', 'outbox', 'reports']);
     db.close();
   });
@@ -287,7 +315,7 @@ describe('ReportStore migration', () => {
   it('closes itself when a newer version wants to upgrade, and says so', async () => {
     const factory = new IDBFactory();
     const store = await open(factory);
-    const newer = await rawOpen(factory, REPORT_DB_NAME, 3);
+    const newer = await rawOpen(factory, REPORT_DB_NAME, REPORT_DB_VERSION + 1);
     await expect(store.list()).rejects.toThrow(/newer version of Unmask is upgrading/);
     newer.close();
     await expect(openReportStore(factory)).rejects.toThrow(/written by a newer version of Unmask/);

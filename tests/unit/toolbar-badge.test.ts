@@ -16,6 +16,8 @@ function participant(id: string, state: ParticipantState): ParticipantSummary {
     latencyMsMedian: 30,
     framesAnalysed: 10,
     since: 0,
+    challenge: null,
+    verification: null,
   };
 }
 

@@ -16,7 +16,8 @@
  * cannot predict, `crypto.getRandomValues`; tests use a seeded one).
  */
 
-export type StepId = 'head-turn-left-first' | 'head-turn-right-first' | 'hand-pass' | 'lean-in' | 'look-up-down';
+export const STEP_IDS = ['head-turn-left-first', 'head-turn-right-first', 'hand-pass', 'lean-in', 'look-up-down'] as const;
+export type StepId = (typeof STEP_IDS)[number];
 
 /** What the step asks for, i.e. which measure says it was done. */
 export type StepKind = 'head-turn' | 'hand-pass' | 'lean-in' | 'look-up-down';
