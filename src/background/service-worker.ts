@@ -58,14 +58,6 @@ const handlers: Handlers = {
     return reply.ok ? { ok: true } : { ok: false, error: reply.error };
   },
   'panel/get-state': async (request) => ({ state: await registry.get(request.tabId) }),
-  'popup/open-panel': async (request) => {
-    try {
-      await chrome.sidePanel.open({ tabId: request.tabId });
-      return { ok: true };
-    } catch (error) {
-      return { ok: false, error: `The side panel could not open: ${String(error)}` };
-    }
-  },
   'engine/issue-token': (_request, sender) => Promise.resolve({ token: tokens.issue(sender.tab?.id ?? -1) }),
   'engine/redeem-token': (request, sender) => Promise.resolve({ ok: tokens.redeem(request.token, sender.tab?.id ?? -1) }),
   'engine/ensure-offscreen': async () => {
@@ -293,7 +285,7 @@ async function notify(tabId: number, state: TabState): Promise<void> {
   const settings = await currentSettings();
   const decisions = notifyPolicy.decide(
     tabId,
-    state.participants.map((p) => ({ id: p.id, label: p.label, verdict: p.risk.verdict, verdictsAvailable: p.verdictsAvailable })),
+    state.participants.map((p) => ({ id: p.id, label: p.label, verdict: p.risk.verdict, verdictsAvailable: p.verdictsAvailable || p.verification?.raised === true })),
     settings,
   );
   for (const d of decisions)

@@ -108,7 +108,8 @@ export class ParticipantOverlay {
     // While a face is tracked the badge says the verdict; otherwise what stands in the way (no face, paused...).
     const tracked = summary.state === 'face-tracked';
     const { risk } = summary;
-    if (tracked && !summary.verdictsAvailable) {
+    // A failed caller check raises the verdict whether or not the detector's own verdicts are released: shown then.
+    if (tracked && !summary.verdictsAvailable && !summary.verification?.raised) {
       // No released face-swap model: say what is known, the face and its quality; no verdict.
       const face = summary.faces[0];
       const faces = summary.faces.length;

@@ -45,8 +45,6 @@ export interface BackgroundRequests {
   };
   /** Side panel: what it shows for one tab (the popup's state, without the switches). */
   'panel/get-state': { request: { tabId: number }; response: { state: TabState | null } };
-  /** Popup: open the side panel on this tab (the popup's click is the user gesture the browser asks for). */
-  'popup/open-panel': { request: { tabId: number }; response: { ok: boolean; error?: string } };
   /** Content script: a one-time token that lets the engine page it is about to embed accept its port. */
   'engine/issue-token': { request: { _?: never }; response: { token: string } };
   /** Engine page: is this token one that the content script of my tab was issued? (consumes it) */
@@ -331,7 +329,6 @@ const requestGuards: { [K in BackgroundMessageType]: (v: Record<string, unknown>
   'tab/challenge-result': (v) => challengeRecordProblem(v.challenge) === null,
   'panel/challenge': (v) => isTabId(v.tabId) && isId(v.participantId) && isOneOf(CHALLENGE_ACTIONS)(v.action) && (v.steps === undefined || isArrayOf(isOneOf(STEP_IDS), 5)(v.steps)),
   'panel/get-state': (v) => isTabId(v.tabId),
-  'popup/open-panel': (v) => isTabId(v.tabId),
   'engine/issue-token': () => true,
   'engine/redeem-token': (v) => isBoundedString(128)(v.token),
   'engine/ensure-offscreen': () => true,
@@ -361,7 +358,6 @@ export const REQUEST_ORIGIN: { [K in BackgroundMessageType]: RequestOrigin } = {
   'tab/challenge-result': 'content-script',
   'panel/challenge': 'side-panel',
   'panel/get-state': 'side-panel',
-  'popup/open-panel': 'popup',
   'engine/issue-token': 'content-script',
   'engine/redeem-token': 'engine-page',
   'engine/ensure-offscreen': 'engine-page',

@@ -50,7 +50,8 @@ function renderParticipants(state: TabState | null): void {
       name.textContent = p.label;
       const stateEl = document.createElement('span');
       stateEl.className = 'state';
-      const tracked = p.state === 'face-tracked' && p.verdictsAvailable;
+      // A verdict raised by a failed caller check is shown even while the detector's own verdicts are not released.
+      const tracked = p.state === 'face-tracked' && (p.verdictsAvailable || p.verification?.raised === true);
       stateEl.dataset.state = p.state;
       stateEl.dataset.verdict = tracked ? p.risk.verdict : '';
       stateEl.textContent = tracked ? VERDICT_TEXT[p.risk.verdict] : STATE_TEXT[p.state];
@@ -65,6 +66,14 @@ function renderParticipants(state: TabState | null): void {
       const since = new Date(tracked && p.risk.verdict !== 'insufficient' ? p.risk.since : p.since).toLocaleTimeString();
       figures.textContent = `${pose}${p.analysedFps.toFixed(1)} frames/s analysed · since ${since}`;
       li.append(name, stateEl, detail, figures);
+      const check = p.challenge && p.challenge.phase !== 'done' ? `Verification running: step ${p.challenge.stepIndex + 1} of ${p.challenge.stepCount} (open the side panel).` : p.verification?.line;
+      if (check) {
+        const line = document.createElement('div');
+        line.className = 'verification';
+        line.dataset.outcome = p.verification?.outcome ?? 'running';
+        line.textContent = check;
+        li.append(line);
+      }
       return li;
     }),
   );
@@ -114,6 +123,14 @@ async function main(): Promise<void> {
   analyze.hidden = state !== null || site.origin === null;
   renderParticipants(state);
 
+  // The side panel stays open while the user is back in the meeting: the place for "Verify this caller". Opened here,
+  // in the click's user gesture, as the browser requires.
+  $('open-panel').addEventListener('click', () => {
+    chrome.sidePanel.open({ tabId }).then(
+      () => window.close(),
+      (error: unknown) => showError(`The side panel could not open: ${String(error)}`),
+    );
+  });
   // The report page opens in a tab of its own: the popup closes as soon as focus leaves it.
   $('report-call').addEventListener('click', () => void chrome.tabs.create({ url: chrome.runtime.getURL(`src/ui/report.html?tab=${tabId}`) }));
   tabEnabled.addEventListener('change', () => void sendToBackground({ type: 'popup/set-tab-enabled', tabId, enabled: tabEnabled.checked }));

@@ -19,7 +19,6 @@ const ALL_TYPES: BackgroundMessageType[] = [
   'tab/challenge-result',
   'panel/challenge',
   'panel/get-state',
-  'popup/open-panel',
   'engine/issue-token',
   'engine/redeem-token',
   'engine/ensure-offscreen',
@@ -69,7 +68,6 @@ function valid(type: BackgroundMessageType): BackgroundRequest {
     case 'panel/challenge':
       return { type, tabId: 12, participantId: 'p-1', action: 'start' };
     case 'panel/get-state':
-    case 'popup/open-panel':
     case 'popup/get-state':
       return { type, tabId: 12 };
     case 'popup/set-tab-enabled':
@@ -467,7 +465,6 @@ function wellFormed(v: unknown): boolean {
         (v.steps === undefined || (Array.isArray(v.steps) && v.steps.length <= 5 && v.steps.every((s) => STEPS.includes(s as string))))
       );
     case 'panel/get-state':
-    case 'popup/open-panel':
     case 'popup/get-state':
     case 'popup/analyze-tab':
       return isNonNegInt(v.tabId);
