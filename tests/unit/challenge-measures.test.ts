@@ -117,12 +117,13 @@ describe('tracking continuity', () => {
     expect(m.openSince).toBeNull();
   });
 
-  it('flags a swap whose face is lost at 40° while the head is still in view, with the frames around it', () => {
-    const m = trackingMeasure(framesOf(headTurn(70, { loseAboveDeg: 40 }), 0));
+  it('flags a swap whose face is lost at 20° while the head is still in view, with the frames around it', () => {
+    const m = trackingMeasure(framesOf(headTurn(70, { loseAboveDeg: 20 }), 0));
     expect(m.unexplained.length).toBe(2); // once on each side
     const first = m.unexplained[0];
-    expect(Math.abs(first?.yawDeg ?? 0)).toBeGreaterThan(35);
-    expect(Math.abs(first?.yawDeg ?? 0)).toBeLessThanOrEqual(40);
+    expect(Math.abs(first?.yawDeg ?? 0)).toBeGreaterThan(15);
+    expect(Math.abs(first?.yawDeg ?? 0)).toBeLessThanOrEqual(20);
+    expect(Math.abs(first?.regainedYawDeg ?? 0)).toBeLessThanOrEqual(20);
     expect(first?.seconds).toBeGreaterThan(2);
     expect(first?.lastSeen.t).toBeLessThan(first?.regained.t ?? 0);
   });
@@ -130,6 +131,12 @@ describe('tracking continuity', () => {
   it('does not count a loss past what the tracker follows, one missed frame, a hand, darkness or the frame edge', () => {
     expect(trackingMeasure(framesOf(headTurn(80, { loseAboveDeg: 65 }), 0)).unexplained).toEqual([]);
     expect(trackingMeasure(framesOf(headTurn(80, { loseAboveDeg: 65 }), 0)).gaps[0]?.explained).toMatch(/past what the tracker follows/);
+    // Lost between sightings under the limit and over it (the tracker loses a real face between two samples, measured
+    // live): either end past the limit explains it.
+    const lostOnTheWayOut = framesOf({ seconds: 3, at: (dt) => ({ face: dt < 1 ? { yawDeg: 25 } : dt < 2 ? null : { yawDeg: 41 } }) }, 0);
+    expect(trackingMeasure(lostOnTheWayOut).gaps[0]?.explained).toBe('turned 41°, past what the tracker follows');
+    const bothUnder = framesOf({ seconds: 3, at: (dt) => ({ face: dt < 1 ? { yawDeg: 25 } : dt < 2 ? null : { yawDeg: 28 } }) }, 0);
+    expect(trackingMeasure(bothUnder).unexplained).toHaveLength(1);
     const oneMiss = framesOf({ seconds: 3, at: (_dt, f) => ({ face: f % 7 === 0 ? null : {} }) }, 0);
     expect(trackingMeasure(oneMiss).gaps).toEqual([]);
     const hand = trackingMeasure(framesOf(handPass({ hidesFace: true }), 0));

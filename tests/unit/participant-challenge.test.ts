@@ -110,12 +110,12 @@ describe('ParticipantChallenge', () => {
     expect(changes).toBeGreaterThan(10);
   });
 
-  it('fails a stand-in swap that drops at 40° of turn, raises the verdict to suspicious without released detector verdicts', () => {
+  it('fails a stand-in swap that drops at 20° of turn, raises the verdict to suspicious without released detector verdicts', () => {
     play(calm(3));
     challenge.start(['head-turn-right-first']);
     play(calm(2));
     challenge.beginStep();
-    play(headTurn(70, { loseAboveDeg: 40 }));
+    play(headTurn(70, { loseAboveDeg: 20 }));
     play(calm(30));
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ outcome: 'failed', counted: true });

@@ -234,6 +234,8 @@ export interface TrackingGap {
   /** Pose when last seen. */
   yawDeg: number;
   pitchDeg: number;
+  /** Yaw when found again. */
+  regainedYawDeg: number;
   /** Why losing the face there is expected of a real face too; null when nothing explains it. */
   explained: string | null;
 }
@@ -271,6 +273,7 @@ export function trackingMeasure(samples: readonly ChallengeSample[], config: Cha
         seconds: s.t - last.t,
         yawDeg: last.face.yawDeg,
         pitchDeg: last.face.pitchDeg,
+        regainedYawDeg: s.face.yawDeg,
         explained: explainGap(last, s, lostFrames, config),
       });
     }
@@ -293,7 +296,9 @@ function explainGap(last: ChallengeSample, regained: ChallengeSample, lost: read
   if (nearEdge(before.box) || nearEdge(after.box)) return 'the face was at the edge of the picture';
   const shift = Math.hypot(before.box.x + before.box.width / 2 - (after.box.x + after.box.width / 2), before.box.y + before.box.height / 2 - (after.box.y + after.box.height / 2));
   if (shift > c.maxRegainShift) return 'the face came back elsewhere in the picture';
-  if (Math.abs(before.yawDeg) >= c.trackableYawDeg) return `turned ${Math.round(Math.abs(before.yawDeg))}°, past what the tracker follows`;
+  // Either end: at a few frames a second the head may turn well past the last sighting before the tracker loses it.
+  const turned = Math.max(Math.abs(before.yawDeg), Math.abs(after.yawDeg));
+  if (turned >= c.trackableYawDeg) return `turned ${Math.round(turned)}°, past what the tracker follows`;
   if (Math.abs(before.pitchDeg) >= c.trackablePitchDeg) return `tilted ${Math.round(Math.abs(before.pitchDeg))}°, past what the tracker follows`;
   if (before.box.width >= c.tooCloseWidth) return 'too close to the camera';
   return null;

@@ -269,7 +269,7 @@ export function evaluateStep(input: StepInput, config: ChallengeConfig = DEFAULT
   measurements.unexplainedGaps = tracking.unexplained.length;
   if (tracking.gaps.length) measurements.longestGapSeconds = round(Math.max(...tracking.gaps.map((g) => g.seconds)), 2);
   for (const g of tracking.unexplained) {
-    fail('tracking', `The face was lost at ${deg(Math.abs(g.yawDeg))} of turn for ${g.seconds.toFixed(1)} s while the head was still in view (${g.lastSeen.t.toFixed(1)}-${g.regained.t.toFixed(1)} s).`);
+    fail('tracking', `The face was lost at ${deg(Math.abs(g.yawDeg))} of turn for ${g.seconds.toFixed(1)} s while the head was still in view (${g.lastSeen.t.toFixed(1)}-${g.regained.t.toFixed(1)} s; found again at ${deg(Math.abs(g.regainedYawDeg))}).`);
     keyFrames.push({ ...g.lastSeen, why: 'last frame before the face was lost' }, { ...g.regained, why: 'face found again' });
   }
   for (const g of tracking.gaps) if (g.explained) reasons.push(`The face was lost for ${g.seconds.toFixed(1)} s (${g.explained}): not counted.`);

