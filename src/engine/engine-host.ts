@@ -6,8 +6,8 @@
  * without the tabs reconnecting: frames it held are answered with an error (the content script's sampler moves on),
  * and every connection is told the engine is restarting, then ready.
  */
-import type { EngineReply, WorkerRequest } from '../shared/messages';
-import { isEngineRequest, isWorkerReply } from '../shared/messages';
+import type { EngineReply, WorkerRequest } from '../shared/engine-channel';
+import { isEngineRequest, isWorkerReply } from '../shared/engine-channel';
 import type { EngineStatus } from '../shared/types';
 
 const MAX_RESTARTS = 5;

@@ -14,7 +14,7 @@ import { FaceTracker } from '../core/face-tracks';
 import { landmarkBounds } from '../core/face-summary';
 import { headPoseFromMatrix, isRowMajorAffine } from '../core/head-pose';
 import { lumaStats } from '../core/quality';
-import type { FrameRequest } from '../shared/messages';
+import type { FrameRequest } from '../shared/engine-channel';
 import type { FaceObservation, FrameResult } from '../shared/types';
 import { AlignedFaceCropper } from './face-crop';
 import { SwapDetector } from './swap-detector';

@@ -4,8 +4,8 @@
  * transferred back. Frames are handled one at a time; each content script keeps at most one frame in flight per
  * participant, so nothing queues here beyond one frame per participant.
  */
-import type { EngineReply, WorkerReply, WorkerRequest } from '../shared/messages';
-import { isWorkerRequest } from '../shared/messages';
+import type { EngineReply, WorkerReply, WorkerRequest } from '../shared/engine-channel';
+import { isWorkerRequest } from '../shared/engine-channel';
 import { ENGINE_ASSETS, FaceEngine } from './face-engine';
 
 declare const self: DedicatedWorkerGlobalScope;

@@ -4,7 +4,7 @@
  * own extension can reach this document at all (it is not web-accessible and has no opener), and we still check
  * that each message comes from our origin.
  */
-import { isEngineAttach } from '../shared/messages';
+import { isEngineAttach } from '../shared/engine-channel';
 import { createEngineWorker, EngineHost } from './engine-host';
 
 const host = new EngineHost(createEngineWorker);

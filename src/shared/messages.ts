@@ -7,15 +7,17 @@
  * - the engine `MessagePort` (structured clone with transfer): content script <-> engine page <-> engine worker.
  *   Frames travel here as transferred ImageBitmaps, results come back with landmark buffers transferred.
  *
- * Every receiver validates with the `is*` guards below before acting, and checks who sent the message.
+ * Every receiver validates with the `is*` guards below before acting, and checks who sent the message. The engine
+ * channel's part lives in `./engine-channel` (re-exported here), so the engine's contexts load only that part.
  */
-import { DETECTOR_VIEWS, type DetectorView } from '../core/detector-views';
 import { STEP_IDS, type StepId } from '../core/challenge/steps';
 import { challengeRecordProblem } from '../core/report-format';
 import type { CallReport, ChallengeResult, KeyFrame } from './report-types';
-import type { EngineStatus, FrameResult, ParticipantSummary, Settings, TabState } from './types';
+import type { EngineStatus, ParticipantSummary, Settings, TabState } from './types';
+import { isEngineStatus } from './engine-channel';
+
+export * from './engine-channel';
 import {
-  hasFields,
   isArrayOf,
   isBoolean,
   isBoundedString,
@@ -171,100 +173,6 @@ export const POPUP_PORT = 'unmask-popup';
 /** The side panel's live updates: the same pushes as the popup's, over its own port name. */
 export const PANEL_PORT = 'unmask-panel';
 export type PopupPush = { type: 'tab-state'; state: TabState };
-
-// ---------------------------------------------------------------------------------------------------------------
-// the engine channel (MessagePort); frames are transferred
-
-export interface FrameRequest {
-  type: 'frame';
-  participantId: string;
-  frameId: number;
-  sampledAt: number;
-  bitmap: ImageBitmap;
-  /** Size of the source video, so face sizes are reported in the participant's real pixels. */
-  sourceWidth: number;
-  sourceHeight: number;
-  /** Run the face-swap detector on the faces in this view (`core/detector-views`); null: landmarks, pose and quality only. */
-  scoreFaces: DetectorView | null;
-}
-
-export type EngineRequest = FrameRequest | { type: 'forget'; participantId: string };
-
-export type EngineReply =
-  | { type: 'status'; status: EngineStatus }
-  | { type: 'result'; result: FrameResult }
-  | { type: 'frame-error'; participantId: string; frameId: number; message: string };
-
-/**
- * Between the engine host (offscreen document, or the engine page as fallback) and its worker. One worker serves
- * many connections (one per tab); each request and reply names its connection, so participant ids ("p1" in two
- * tabs) never mix. A status reply with `connection: null` is for every connection.
- */
-export type WorkerRequest = { connection: number; request: EngineRequest } | { type: 'drop-connection'; connection: number };
-export interface WorkerReply {
-  connection: number | null;
-  reply: EngineReply;
-}
-
-export function isWorkerRequest(v: unknown): v is WorkerRequest {
-  if (!isRecord(v) || !isNonNegativeInt(v.connection)) return false;
-  return v.type === 'drop-connection' || isEngineRequest(v.request);
-}
-
-export function isWorkerReply(v: unknown): v is WorkerReply {
-  return isRecord(v) && (v.connection === null || isNonNegativeInt(v.connection)) && isEngineReply(v.reply);
-}
-
-/** Sent by the engine page (broker) to the offscreen document's window, with a tab's port. */
-export interface EngineAttach {
-  type: 'unmask/engine-attach';
-}
-
-export const isEngineAttach: Guard<EngineAttach> = (v): v is EngineAttach => isRecord(v) && v.type === 'unmask/engine-attach';
-
-/** Sent by the content script to the engine page's window, with the port to use, once. */
-export interface EngineConnect {
-  type: 'unmask/engine-connect';
-  token: string;
-}
-
-
-export const isEngineConnect: Guard<EngineConnect> = (v): v is EngineConnect =>
-  hasFields<{ type: string; token: string }>(v, { type: (t): t is string => t === 'unmask/engine-connect', token: isBoundedString(128) });
-
-export function isEngineRequest(v: unknown): v is EngineRequest {
-  if (!isRecord(v)) return false;
-  if (v.type === 'forget') return isId(v.participantId);
-  return (
-    v.type === 'frame' &&
-    isId(v.participantId) &&
-    isNonNegativeInt(v.frameId) &&
-    isFiniteNumber(v.sampledAt) &&
-    typeof ImageBitmap !== 'undefined' &&
-    v.bitmap instanceof ImageBitmap &&
-    isNonNegativeInt(v.sourceWidth) &&
-    isNonNegativeInt(v.sourceHeight) &&
-    (v.scoreFaces === null || isOneOf(DETECTOR_VIEWS)(v.scoreFaces))
-  );
-}
-
-const ENGINE_STATUS_KINDS = ['idle', 'loading', 'ready', 'crashed', 'failed'] as const;
-export const isEngineStatus: Guard<EngineStatus> = (v): v is EngineStatus =>
-  isRecord(v) && isOneOf(ENGINE_STATUS_KINDS)(v.kind) && (v.message === undefined || isBoundedString(500)(v.message));
-
-export function isEngineReply(v: unknown): v is EngineReply {
-  if (!isRecord(v)) return false;
-  switch (v.type) {
-    case 'status':
-      return isEngineStatus(v.status);
-    case 'result':
-      return isRecord(v.result) && isId(v.result.participantId) && isNonNegativeInt(v.result.frameId) && Array.isArray(v.result.faces);
-    case 'frame-error':
-      return isId(v.participantId) && isNonNegativeInt(v.frameId) && isString(v.message);
-    default:
-      return false;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // validation of runtime requests to the background
