@@ -92,7 +92,8 @@ export class ParticipantChallenge {
   onResult(result: FrameResult): void {
     const sample = challengeSampleOf(result, result.sampledAt / 1000);
     if (this.session && this.running) {
-      this.show(this.session.push(sample));
+      // No change notice: the participant's session refreshes after every engine reply anyway (once per frame).
+      this.show(this.session.push(sample), false);
       return;
     }
     // Between checks: keep the last calm frames, the reference of the next check.
@@ -102,9 +103,8 @@ export class ParticipantChallenge {
 
   /** The summary with the check's live state and its effect on the verdict. */
   decorate(summary: ParticipantSummary): ParticipantSummary {
-    const released = this.detectorReleased();
-    const combined = combineWithChallenges(this.participantId, summary.risk, this.results, released);
-    const verification = combined.challenge ? { outcome: combined.challenge.outcome, line: combined.challenge.line, raised: this.results.some((r) => failureCounts(r, released)) } : null;
+    const combined = combineWithChallenges(this.participantId, summary.risk, this.results, this.detectorReleased());
+    const verification = combined.challenge ? { outcome: combined.challenge.outcome, line: combined.challenge.line, raised: combined.failureCounted } : null;
     const risk = combined.verdict === summary.risk.verdict ? summary.risk : { ...summary.risk, verdict: combined.verdict, reason: null };
     const detail = verification ? `${summary.detail} ${verification.line}` : summary.detail;
     return { ...summary, risk, detail: detail.slice(0, 500), challenge: this.live, verification };
@@ -119,7 +119,7 @@ export class ParticipantChallenge {
     this.show(this.session.tick(nowSeconds()));
   }
 
-  private show(view: ReturnType<ChallengeSession['view']>): void {
+  private show(view: ReturnType<ChallengeSession['view']>, notify = true): void {
     this.live = liveView(view);
     const result = view.result;
     if (result && !this.results.includes(result)) {
@@ -129,6 +129,6 @@ export class ParticipantChallenge {
       // Frames of the check are not calm frames for the next one.
       this.recent = [];
     }
-    this.onChange();
+    if (notify) this.onChange();
   }
 }

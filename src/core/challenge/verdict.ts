@@ -23,6 +23,8 @@ export interface CombinedRisk {
   passive: RiskVerdict;
   /** Whether a failed challenge raised it. */
   raisedByChallenge: boolean;
+  /** Whether a failure counts against this participant (the shown verdict is then at least "suspicious"). */
+  failureCounted: boolean;
   /** Passive "insufficient" reason, when the shown verdict is still "insufficient". */
   reason: string | null;
   /** The challenge shown beside the verdict (an earlier failure wins over later results), with one line of words. */
@@ -63,12 +65,13 @@ export function combineWithChallenges(participantId: string, passive: RiskSummar
   const mine = results.filter((r) => r.participantId === participantId).sort((a, b) => a.endedAt - b.endedAt);
   const counted = mine.filter((r) => failureCounts(r, detectorReleased));
   const raise = counted.length > 0 && RANK[passive.verdict] < RANK.suspicious;
-  const verdict: RiskVerdict = counted.length > 0 && RANK[passive.verdict] < RANK.suspicious ? 'suspicious' : passive.verdict;
+  const verdict: RiskVerdict = raise ? 'suspicious' : passive.verdict;
   const shown = counted.at(-1) ?? mine.at(-1) ?? null;
   return {
     verdict,
     passive: passive.verdict,
     raisedByChallenge: raise,
+    failureCounted: counted.length > 0,
     reason: verdict === 'insufficient' ? passive.reason : null,
     challenge: shown ? { outcome: shown.outcome, endedAt: shown.endedAt, line: line(shown, counted.includes(shown)) } : null,
   };
