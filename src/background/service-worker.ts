@@ -127,7 +127,7 @@ const handlers: Handlers = {
       createdAt: Date.now(),
       call: { ...where, startedAt: log.startedAt, endedAt: ongoing ? null : log.lastActiveAt },
       participants: reportParticipants(log),
-      challenges: [...(log.challenges ?? [])],
+      challenges: [...log.challenges],
       versions: {
         extension: chrome.runtime.getManifest().version,
         model: { name: modelRelease.model, version: modelRelease.version, releasedForVerdicts: modelRelease.liveVerdicts },

@@ -5,16 +5,8 @@
  * is guarded (content/guarded-host): put back, within a budget, when the page removes it or changes its style.
  */
 import { GuardedHost } from './guarded-host';
+import { STATE_TEXT, VERDICT_TEXT } from '../shared/labels';
 import type { ParticipantState, ParticipantSummary, RiskVerdict } from '../shared/types';
-
-const STATE_LABEL: Record<ParticipantState, string> = {
-  starting: 'Starting',
-  analysing: 'Analysing',
-  'no-face': 'No face',
-  'face-tracked': 'Face tracked',
-  paused: 'Paused',
-  'engine-error': 'Engine error',
-};
 
 const STATE_COLOR: Record<ParticipantState, string> = {
   starting: '#5f6368',
@@ -23,13 +15,6 @@ const STATE_COLOR: Record<ParticipantState, string> = {
   'face-tracked': '#1a73e8',
   paused: '#5f6368',
   'engine-error': '#b3261e',
-};
-
-const VERDICT_LABEL: Record<RiskVerdict, string> = {
-  insufficient: 'Not enough evidence',
-  genuine: 'Looks genuine',
-  suspicious: 'Suspicious',
-  deepfake: 'Likely deepfake',
 };
 
 const VERDICT_COLOR: Record<RiskVerdict, string> = {
@@ -116,14 +101,14 @@ export class ParticipantOverlay {
       this.dot.style.background = STATE_COLOR['face-tracked'];
       this.badge.className = 'badge';
       this.name.textContent = summary.label;
-      this.state.textContent = STATE_LABEL['face-tracked'];
+      this.state.textContent = STATE_TEXT['face-tracked'];
       this.quality.textContent = !face ? '' : faces > 1 ? `· ${faces} faces` : `· ${face.grade} quality, ${Math.round(face.quality.faceSizePx)} px`;
       this.badge.title = summary.detail;
       this.badge.setAttribute('aria-label', `Unmask: ${summary.label}: face tracked. ${summary.detail}`);
       this.position();
       return;
     }
-    const headline = tracked ? VERDICT_LABEL[risk.verdict] : STATE_LABEL[summary.state];
+    const headline = tracked ? VERDICT_TEXT[risk.verdict] : STATE_TEXT[summary.state];
     this.dot.style.background = tracked ? VERDICT_COLOR[risk.verdict] : STATE_COLOR[summary.state];
     this.badge.className = `badge ${tracked ? risk.verdict : ''}`;
     this.name.textContent = summary.label;

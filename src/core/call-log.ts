@@ -49,9 +49,8 @@ export interface CallLogData {
 
 export const MAX_CHALLENGES_LOGGED = 50;
 
-/** Adds a finished check to the log (mutates it); a log from before checks existed gets its list here. */
+/** Adds a finished check to the log (mutates it). */
 export function recordChallenge(log: CallLogData, challenge: ChallengeResult, now: number): CallLogData {
-  log.challenges ??= [];
   if (log.challenges.length < MAX_CHALLENGES_LOGGED) log.challenges.push(challenge);
   log.lastActiveAt = Math.max(log.lastActiveAt, now);
   return log;

@@ -7,6 +7,7 @@
  * The export's JSON is embedded in a `<script type="application/json">` element (never executed: not a script type)
  * so the Reports page can import the HTML file and check its hashes; `core/report-format` finds it by string search.
  */
+import { CHALLENGE_OUTCOME_TEXT, VERDICT_TEXT } from '../shared/labels';
 import type { ReportExport, ReportParticipant, KeyFrame, ChallengeResult } from '../shared/report-types';
 import type { RiskVerdict } from '../shared/types';
 import { DEFAULT_FUSION } from './risk-fusion';
@@ -29,20 +30,6 @@ export function escapeHtml(text: string): string {
 export function scriptSafeJson(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
-
-const VERDICT_TEXT: Record<RiskVerdict, string> = {
-  insufficient: 'Not enough evidence',
-  genuine: 'Looks genuine',
-  suspicious: 'Suspicious',
-  deepfake: 'Likely deepfake',
-};
-
-const OUTCOME_TEXT: Record<ChallengeResult['outcome'], string> = {
-  passed: 'Passed',
-  failed: 'Failed',
-  'not-performed': 'Not performed',
-  inconclusive: 'Inconclusive',
-};
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -298,7 +285,7 @@ function challengesHtml(challenges: ChallengeResult[], who: (id: string) => stri
 
 /** One check: what was asked, each step's measurements and reasons, the result and the advice shown with it. */
 function challengeHtml(c: ChallengeResult, who: (id: string) => string): string {
-  const outcome = escapeHtml(OUTCOME_TEXT[c.outcome] ?? String(c.outcome));
+  const outcome = escapeHtml(CHALLENGE_OUTCOME_TEXT[c.outcome] ?? String(c.outcome));
   const counted = c.outcome === 'failed' ? (c.counted ? ' (counted toward the verdict)' : ' (not counted: it rested on the detector still in development)') : '';
   const steps = c.steps
     .map((s) => {
@@ -307,7 +294,7 @@ function challengeHtml(c: ChallengeResult, who: (id: string) => string): string 
         .join(', ');
       const reasons = s.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('');
       const frames = s.keyFrames.map((f) => `<li>${timeHtml(f.t)}: ${escapeHtml(f.why)}</li>`).join('');
-      return `<tr><td>${escapeHtml(s.asked)}</td><td>${escapeHtml(OUTCOME_TEXT[s.outcome] ?? String(s.outcome))}</td><td><ul>${reasons}</ul>${frames ? `<p>Frames:</p><ul>${frames}</ul>` : ''}</td><td>${figures || '—'}</td></tr>`;
+      return `<tr><td>${escapeHtml(s.asked)}</td><td>${escapeHtml(CHALLENGE_OUTCOME_TEXT[s.outcome] ?? String(s.outcome))}</td><td><ul>${reasons}</ul>${frames ? `<p>Frames:</p><ul>${frames}</ul>` : ''}</td><td>${figures || '—'}</td></tr>`;
     })
     .join('\n');
   const reasons = c.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('');

@@ -9,7 +9,9 @@
  * (`core/report-store`). Version 3 added the caller verification's steps and measurements; version 2's challenge
  * list was always empty (the feature did not exist), so the upgrade changes nothing else.
  */
-import type { RiskVerdict, ParticipantState } from './types';
+import type { ChallengeOutcome, RiskVerdict, ParticipantState } from './types';
+
+export type { ChallengeOutcome };
 
 export const REPORT_FORMAT = 'unmask-call-report';
 export const REPORT_SCHEMA_VERSION = 3;
@@ -57,8 +59,6 @@ export interface KeyFrame {
   /** A JPEG data URL ("data:image/jpeg;base64,..."). */
   image: string;
 }
-
-export type ChallengeOutcome = 'passed' | 'failed' | 'not-performed' | 'inconclusive';
 
 /** One step of a caller verification, as measured (`core/challenge/session` StepResult, times as epoch ms). */
 export interface ChallengeStepRecord {

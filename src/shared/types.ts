@@ -135,8 +135,11 @@ export interface ParticipantSummary {
    * The latest check's result beside the verdict (`core/challenge/verdict`): `raised` when a failed check raised the
    * verdict to "suspicious" (shown even while the detector's own verdicts are not released); null: no check yet.
    */
-  verification: { outcome: 'passed' | 'failed' | 'not-performed' | 'inconclusive'; line: string; raised: boolean } | null;
+  verification: { outcome: ChallengeOutcome; line: string; raised: boolean } | null;
 }
+
+/** How a "Verify this caller" check ended. */
+export type ChallengeOutcome = 'passed' | 'failed' | 'not-performed' | 'inconclusive';
 
 /** A running "Verify this caller" check, as the side panel shows it. */
 export interface ChallengeLive {
@@ -151,7 +154,7 @@ export interface ChallengeLive {
   feedback: string;
   secondsLeft: number | null;
   /** When done: */
-  outcome: 'passed' | 'failed' | 'not-performed' | 'inconclusive' | null;
+  outcome: ChallengeOutcome | null;
   summary: string | null;
   reasons: string[];
   advice: string[];

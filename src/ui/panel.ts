@@ -9,35 +9,14 @@
 import type { PopupPush } from '../shared/messages';
 import { PANEL_PORT, sendToBackground, type ChallengeAction } from '../shared/messages';
 import type { ChallengeLive, ParticipantSummary, TabState } from '../shared/types';
+import { CHALLENGE_OUTCOME_TEXT, STATE_TEXT, VERDICT_TEXT } from '../shared/labels';
 import { historyPoint, riskChartPaths, type HistoryPoint } from './panel-chart';
+import { el } from './report-view';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
   if (!el) throw new Error(`panel.html lacks #${id}`);
   return el as T;
-};
-
-const STATE_TEXT: Record<ParticipantSummary['state'], string> = {
-  starting: 'Starting',
-  analysing: 'Analysing',
-  'no-face': 'No face',
-  'face-tracked': 'Face tracked',
-  paused: 'Paused',
-  'engine-error': 'Engine error',
-};
-
-const VERDICT_TEXT: Record<ParticipantSummary['risk']['verdict'], string> = {
-  insufficient: 'Not enough evidence',
-  genuine: 'Looks genuine',
-  suspicious: 'Suspicious',
-  deepfake: 'Likely deepfake',
-};
-
-const OUTCOME_TEXT: Record<NonNullable<ChallengeLive['outcome']>, string> = {
-  passed: 'Passed',
-  failed: 'Failed',
-  'not-performed': 'Not performed',
-  inconclusive: 'Inconclusive',
 };
 
 /** Seconds of history the chart shows. */
@@ -55,11 +34,13 @@ let port: chrome.runtime.Port | null = null;
 const history = new Map<string, HistoryPoint[]>();
 let lastState: TabState | null = null;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
+/** A button that sends one check action for one participant (its `data-action` names it, for tests and styles). */
+function actionButton(label: string, participantId: string, action: ChallengeAction): HTMLButtonElement {
+  const button = el('button', label);
+  button.type = 'button';
+  button.dataset.action = action;
+  button.addEventListener('click', () => void act(participantId, action));
+  return button;
 }
 
 function showError(message: string | null): void {
@@ -105,7 +86,7 @@ function challengeBox(p: ParticipantSummary, c: ChallengeLive): HTMLElement {
   box.dataset.phase = c.phase;
   if (c.phase === 'done') {
     const outcome = c.outcome ?? 'inconclusive';
-    const head = el('p', `Verification: ${OUTCOME_TEXT[outcome]}`, 'outcome');
+    const head = el('p', `Verification: ${CHALLENGE_OUTCOME_TEXT[outcome]}`, 'outcome');
     head.dataset.outcome = outcome;
     box.dataset.outcome = outcome;
     box.append(head);
@@ -118,11 +99,7 @@ function challengeBox(p: ParticipantSummary, c: ChallengeLive): HTMLElement {
     const advice = el('ul', undefined, 'advice');
     for (const a of c.advice) advice.append(el('li', a));
     box.append(advice);
-    const again = el('button', 'Verify again');
-    again.type = 'button';
-    again.dataset.action = 'start';
-    again.addEventListener('click', () => void act(p.id, 'start'));
-    box.append(again);
+    box.append(actionButton('Verify again', p.id, 'start'));
     return box;
   }
   box.append(el('p', `Step ${c.stepIndex + 1} of ${c.stepCount}${c.instruction ? `: ${c.instruction}` : ''}`));
@@ -133,17 +110,9 @@ function challengeBox(p: ParticipantSummary, c: ChallengeLive): HTMLElement {
   feedback.setAttribute('role', 'status');
   box.append(feedback);
   if (c.phase === 'instructing') {
-    const start = el('button', 'Start: they are doing it');
-    start.type = 'button';
-    start.dataset.action = 'begin-step';
-    start.addEventListener('click', () => void act(p.id, 'begin-step'));
-    box.append(start);
+    box.append(actionButton('Start: they are doing it', p.id, 'begin-step'));
   }
-  const cancel = el('button', 'Cancel check');
-  cancel.type = 'button';
-  cancel.dataset.action = 'cancel';
-  cancel.addEventListener('click', () => void act(p.id, 'cancel'));
-  box.append(cancel);
+  box.append(actionButton('Cancel check', p.id, 'cancel'));
   return box;
 }
 
@@ -173,17 +142,13 @@ function render(state: TabState | null): void {
         v.dataset.outcome = p.verification.outcome;
         li.append(v);
       }
-      const running = p.challenge && p.challenge.phase !== 'done';
       if (p.challenge) li.append(challengeBox(p, p.challenge));
-      if (!p.challenge) {
-        const verify = el('button', 'Verify this caller');
-        verify.type = 'button';
-        verify.dataset.action = 'start';
+      else {
+        const verify = actionButton('Verify this caller', p.id, 'start');
         verify.disabled = p.state !== 'face-tracked';
         verify.title = verify.disabled ? 'Needs a face in view first.' : 'Ask the caller to do two or three things a face swap cannot render.';
-        verify.addEventListener('click', () => void act(p.id, 'start'));
         li.append(verify);
-      } else if (!running) li.dataset.checked = p.challenge.outcome ?? '';
+      }
       return li;
     }),
   );

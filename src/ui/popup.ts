@@ -3,30 +3,15 @@
  * switches for the tab, the site and the overlays. Everything shown comes from the call page, so it is inserted as
  * text, never as HTML.
  */
+import { STATE_TEXT, VERDICT_TEXT } from '../shared/labels';
 import type { PopupPush } from '../shared/messages';
 import { POPUP_PORT, sendToBackground } from '../shared/messages';
-import type { ParticipantSummary, TabState } from '../shared/types';
+import type { TabState } from '../shared/types';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
   if (!el) throw new Error(`popup.html lacks #${id}`);
   return el as T;
-};
-
-const STATE_TEXT: Record<ParticipantSummary['state'], string> = {
-  starting: 'Starting',
-  analysing: 'Analysing',
-  'no-face': 'No face',
-  'face-tracked': 'Face tracked',
-  paused: 'Paused',
-  'engine-error': 'Engine error',
-};
-
-const VERDICT_TEXT: Record<ParticipantSummary['risk']['verdict'], string> = {
-  insufficient: 'Not enough evidence',
-  genuine: 'Looks genuine',
-  suspicious: 'Suspicious',
-  deepfake: 'Likely deepfake',
 };
 
 async function currentTabId(): Promise<number | null> {

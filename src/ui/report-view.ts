@@ -5,15 +5,10 @@
  * are only ever JPEG data URLs (the report validators allow nothing else).
  */
 import { DEFAULT_FUSION } from '../core/risk-fusion';
+import { CHALLENGE_OUTCOME_TEXT, VERDICT_TEXT } from '../shared/labels';
 import type { CallReport, ReportParticipant } from '../shared/report-types';
-import type { RiskVerdict } from '../shared/types';
 
-export const VERDICT_TEXT: Record<RiskVerdict, string> = {
-  insufficient: 'Not enough evidence',
-  genuine: 'Looks genuine',
-  suspicious: 'Suspicious',
-  deepfake: 'Likely deepfake',
-};
+export { VERDICT_TEXT };
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -37,13 +32,6 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string,
   if (className) node.className = className;
   return node;
 }
-
-const CHALLENGE_OUTCOME_TEXT: Record<CallReport['challenges'][number]['outcome'], string> = {
-  passed: 'passed',
-  failed: 'failed',
-  'not-performed': 'not performed',
-  inconclusive: 'inconclusive',
-};
 
 export const when = (ms: number): string => new Date(ms).toLocaleString();
 const pct = (score: number | null): string => (score === null ? '—' : `${Math.round(score * 100)}%`);
@@ -136,13 +124,13 @@ export function renderReport(container: HTMLElement, report: CallReport, options
     const who = report.participants.find((p) => p.id === c.participantId)?.label ?? c.participantId;
     const card = el('div', undefined, 'challenge');
     card.dataset.outcome = c.outcome;
-    card.append(el('p', `${who} · ${when(c.t)} · ${c.challenge}: ${CHALLENGE_OUTCOME_TEXT[c.outcome]}`, 'verdict'));
+    card.append(el('p', `${who} · ${when(c.t)} · ${c.challenge}: ${CHALLENGE_OUTCOME_TEXT[c.outcome].toLowerCase()}`, 'verdict'));
     card.append(el('p', c.detail));
     const list = el('ul', undefined, 'reasons');
     for (const r of c.reasons) list.append(el('li', r));
     for (const s of c.steps) {
       const figures = Object.entries(s.measurements).map(([k, v]) => `${k} ${v}`).join(', ');
-      list.append(el('li', `${s.asked} → ${CHALLENGE_OUTCOME_TEXT[s.outcome]}: ${s.reasons.join(' ')}${figures ? ` [${figures}]` : ''}`));
+      list.append(el('li', `${s.asked} → ${CHALLENGE_OUTCOME_TEXT[s.outcome].toLowerCase()}: ${s.reasons.join(' ')}${figures ? ` [${figures}]` : ''}`));
     }
     card.append(list);
     challenges.append(card);

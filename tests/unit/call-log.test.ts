@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_TIMELINE_POINTS, newCallLog, recordParticipants, reportParticipants, sameCall, worstVerdictOf } from '../../src/core/call-log';
+import { MAX_CHALLENGES_LOGGED, MAX_TIMELINE_POINTS, newCallLog, recordChallenge, recordParticipants, reportParticipants, sameCall, worstVerdictOf } from '../../src/core/call-log';
 import type { ParticipantSummary, RiskSummary } from '../../src/shared/types';
+import { makeChallenge } from './fixtures/report';
 
 function summary(id: string, risk: Partial<RiskSummary> = {}, extra: Partial<ParticipantSummary> = {}): ParticipantSummary {
   return {
@@ -79,5 +80,18 @@ describe('call log', () => {
     const log = newCallLog('c1', 3, 'https://meet.example/abc?authuser=0', 0);
     expect(sameCall(log, 'https://meet.example/abc#x')).toBe(true);
     expect(sameCall(log, 'https://meet.example/other')).toBe(false);
+  });
+});
+
+describe('recordChallenge', () => {
+  it('keeps finished checks in the order they ended, up to the cap, and marks the call active', () => {
+    const log = newCallLog('c1', 3, 'https://meet.example.org/abc', 1000);
+    const check = makeChallenge('p1', 2000);
+    recordChallenge(log, check, 5000);
+    expect(log.challenges).toEqual([check]);
+    expect(log.lastActiveAt).toBe(5000);
+    for (let i = 0; i < MAX_CHALLENGES_LOGGED + 5; i++) recordChallenge(log, makeChallenge('p1', 3000 + i), 6000);
+    expect(log.challenges).toHaveLength(MAX_CHALLENGES_LOGGED);
+    expect(log.challenges[1]?.t).toBe(3000);
   });
 });
