@@ -63,4 +63,9 @@ export class FaceTracker {
   get activeTracks(): number {
     return this.tracks.length;
   }
+
+  /** The faces being tracked: where each was last seen and how many frames it has been missing since. */
+  recent(): { box: Box; missed: number }[] {
+    return this.tracks.map((t) => ({ box: t.box, missed: t.missed }));
+  }
 }

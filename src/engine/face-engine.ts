@@ -10,7 +10,8 @@
 import { FaceLandmarker, FilesetResolver, type FaceLandmarkerResult } from '@mediapipe/tasks-vision';
 import type { DetectorView } from '../core/detector-views';
 import { alignmentFor } from '../core/face-align';
-import { FaceTracker } from '../core/face-tracks';
+import { facesToLookFor, landmarksToFrame, matchInRoi, roiAround, roiDrawSize } from '../core/face-roi';
+import { FaceTracker, iou } from '../core/face-tracks';
 import { landmarkBounds } from '../core/face-summary';
 import { headPoseFromMatrix, isRowMajorAffine } from '../core/head-pose';
 import { lumaStats } from '../core/quality';
@@ -30,6 +31,10 @@ export class FaceEngine {
   private readonly cropContext = this.crop.getContext('2d', { willReadFrequently: true });
 
   private readonly cropper = new AlignedFaceCropper();
+  /** Where a missing face gets its second look (core/face-roi.ts); made on first use. */
+  private roiCanvas: OffscreenCanvas | null = null;
+  /** Faces found only by the second look, since the engine started (for the benchmark). */
+  private foundAgain = 0;
 
   private constructor(
     private readonly landmarker: FaceLandmarker,
@@ -85,8 +90,10 @@ export class FaceEngine {
     const start = performance.now();
     const { bitmap } = frame;
     const result = this.landmarker.detect(bitmap);
+    const found = this.measured(result);
+    found.push(...this.lookAgain(bitmap, tracker, found));
     const landmarkMs = performance.now() - start;
-    const faces = this.observe(result, bitmap, frame, tracker);
+    const faces = this.observe(found, bitmap, frame, tracker);
     const detectorStart = performance.now();
     const view = frame.scoreFaces;
     if (view) for (const face of faces) face.swapScore = this.swapScore(bitmap, face, view);
@@ -104,8 +111,9 @@ export class FaceEngine {
     };
   }
 
-  private observe(result: FaceLandmarkerResult, bitmap: ImageBitmap, frame: FrameRequest, tracker: FaceTracker): FaceObservation[] {
-    const faces = result.faceLandmarks.map((points, i) => {
+  /** Landmarks (normalised to the frame) and head pose of each face the landmarker found. */
+  private measured(result: FaceLandmarkerResult): MeasuredFace[] {
+    return result.faceLandmarks.map((points, i) => {
       const landmarks = new Float32Array(points.length * 3);
       points.forEach((pt, j) => {
         landmarks[j * 3] = pt.x;
@@ -116,6 +124,48 @@ export class FaceEngine {
       const pose = matrix ? headPoseFromMatrix(matrix, isRowMajorAffine(matrix)) : { yawDeg: NaN, pitchDeg: NaN, rollDeg: NaN };
       return { landmarks, box: clampBox(landmarkBounds(landmarks)), pose, count: points.length };
     });
+  }
+
+  /**
+   * The second look (core/face-roi.ts): for each face tracked a moment ago that the whole-frame pass missed, the
+   * landmarker again on a crop around where it was, drawn large. Found faces come back in the frame's coordinates.
+   */
+  private lookAgain(bitmap: ImageBitmap, tracker: FaceTracker, found: readonly MeasuredFace[]): MeasuredFace[] {
+    const again: MeasuredFace[] = [];
+    for (const missing of facesToLookFor(tracker.recent(), found.map((f) => f.box))) {
+      const roi = roiAround(missing.box, bitmap.width, bitmap.height);
+      if (!roi) continue;
+      const size = roiDrawSize(roi);
+      this.roiCanvas ??= new OffscreenCanvas(size.width, size.height);
+      const canvas = this.roiCanvas;
+      if (canvas.width !== size.width || canvas.height !== size.height) {
+        canvas.width = size.width;
+        canvas.height = size.height;
+      }
+      const ctx = canvas.getContext('2d');
+      if (!ctx) return again;
+      ctx.drawImage(bitmap, roi.x, roi.y, roi.width, roi.height, 0, 0, size.width, size.height);
+      const inCrop = this.measured(this.landmarker.detect(canvas)).map((f) => {
+        const landmarks = landmarksToFrame(f.landmarks, roi, bitmap.width, bitmap.height);
+        return { ...f, landmarks, box: clampBox(landmarkBounds(landmarks)) };
+      });
+      const match = matchInRoi(missing.box, inCrop.map((f) => f.box));
+      const face = inCrop[match];
+      if (face && !found.some((f) => iou(f.box, face.box) > 0.5)) {
+        again.push(face);
+        this.foundAgain++;
+      }
+    }
+    return again;
+  }
+
+  /** Faces found only by the second look since the engine started. */
+  get facesFoundAgain(): number {
+    return this.foundAgain;
+  }
+
+  private observe(found: MeasuredFace[], bitmap: ImageBitmap, frame: FrameRequest, tracker: FaceTracker): FaceObservation[] {
+    const faces = found;
     const ids = tracker.assign(faces.map((f) => f.box));
     // Face size in the participant's real pixels: the engine sees a downscaled copy.
     const scale = frame.sourceWidth > 0 ? frame.sourceWidth / bitmap.width : 1;
@@ -151,6 +201,13 @@ export class FaceEngine {
     const pixels = ctx.getImageData(0, 0, QUALITY_CROP, QUALITY_CROP).data;
     return lumaStats(pixels, QUALITY_CROP, QUALITY_CROP);
   }
+}
+
+interface MeasuredFace {
+  landmarks: Float32Array;
+  box: FaceObservation['box'];
+  pose: FaceObservation['pose'];
+  count: number;
 }
 
 function clampBox(b: FaceObservation['box']): FaceObservation['box'] {
