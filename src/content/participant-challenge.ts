@@ -67,7 +67,7 @@ export class ParticipantChallenge {
     this.steps = only && only.length > 0 ? only.map((id) => stepById(id)) : pickSteps(secureRandom, count, { handModel: false });
     const now = nowSeconds();
     const calm = this.recent.filter((s) => now - s.t <= RECENT_SECONDS);
-    this.session = new ChallengeSession(this.participantId, this.steps, DEFAULT_CHALLENGE_CONFIG, calm);
+    this.session = new ChallengeSession(this.participantId, this.steps, { ...DEFAULT_CHALLENGE_CONFIG, scoreDecides: this.detectorReleased() }, calm);
     this.show(this.session.start(now));
     this.timer ??= setInterval(() => this.tick(), TICK_MS);
     return { ok: true };

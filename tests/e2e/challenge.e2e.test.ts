@@ -66,19 +66,22 @@ async function runCheck(clip: ChallengeClip, server: Awaited<ReturnType<typeof s
 }
 
 describe.skipIf(!real || !swap)('verify this caller (side panel, real clip and stand-in swap)', () => {
-  // KNOWN GAP, measured (docs/benchmarks.md "Caller verification"): in the live engine this real clip (a ~100 px face
-  // at ~5 analysed frames a second) ends "not performed" or "failed" in most runs: the tracker loses the real face
-  // from about 32° of turn and under-reports the yaw, so the turn is not seen reaching 40° on both sides, or a loss
-  // is counted. The issue asks that no real clip fails; that is not met yet, so this test is skipped, not weakened.
-  it.skip('passes a real person turning the head', async () => {
+  // Measured (docs/benchmarks.md "Caller verification"): before the engine took a second look around a face it had
+  // just lost (core/face-roi.ts), this real clip ended "not performed" or "failed" in most runs, the real face lost
+  // from about 32° of turn. The issue's bar is that no real clip fails. It cannot pass yet either: without a
+  // face-recognition model, and with the face-swap score not released, nothing compares the face across the step, so
+  // a real person who does the turn is "inconclusive" (and told why), never "failed" or "not performed".
+  it('never fails a real person turning the head: the turn is seen and the face is not lost', async () => {
     const server = await startCallServer();
     const run = await runCheck(real!, server);
     try {
-      expect(run.text).toContain('Verification: Passed');
-      expect(run.outcome).toBe('passed');
-      expect(run.text).toMatch(/does not prove/);
+      expect(run.outcome).toBe('inconclusive');
+      expect(run.text).toContain('Verification: Inconclusive');
+      expect(run.text).toMatch(/could not be compared before and after the step/);
+      expect(run.text).not.toMatch(/The face was lost at \d+° of turn/);
+      expect(run.text).not.toMatch(/not done within/);
       expect(run.text).toMatch(/call back on a number you already have/);
-      // A pass changes no verdict: the badge does not turn "Suspicious".
+      // Nothing counted against a real person: the badge does not turn "Suspicious".
       const overlays = await readOverlays(run.call);
       expect(overlays[0]?.text ?? '').not.toMatch(/Suspicious|Likely deepfake/);
     } finally {

@@ -53,6 +53,8 @@ let controller: AbortController;
 let records: ReportChallenge[];
 let changes: number;
 let challenge: ParticipantChallenge;
+/** Whether the face-swap model is released for verdicts (its score may then decide a step). */
+let released: boolean;
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['performance', 'setInterval', 'clearInterval', 'Date'] });
@@ -60,7 +62,8 @@ beforeEach(() => {
   controller = new AbortController();
   records = [];
   changes = 0;
-  challenge = new ParticipantChallenge('p1', () => changes++, (r) => records.push(r), () => false, controller.signal);
+  released = false;
+  challenge = new ParticipantChallenge('p1', () => changes++, (r) => records.push(r), () => released, controller.signal);
 });
 
 afterEach(() => {
@@ -78,6 +81,8 @@ function play(motion: Motion): void {
 
 describe('ParticipantChallenge', () => {
   it('runs a check on engine results: a caller who turns and leans without breaking passes, and the record is valid', () => {
+    // Engine results carry no face-recognition embedding yet: the comparison a pass needs is the released model's score.
+    released = true;
     play(calm(3));
     expect(challenge.start(['head-turn-left-first', 'lean-in'])).toEqual({ ok: true });
     expect(challenge.running).toBe(true);
@@ -108,6 +113,26 @@ describe('ParticipantChallenge', () => {
     // A pass never turns "not enough evidence" into "looks genuine".
     expect(shown.risk.verdict).toBe('insufficient');
     expect(changes).toBeGreaterThan(10);
+  });
+
+  it('with an unreleased model, a score rise decides nothing and a clean turn is inconclusive, not passed', () => {
+    play(calm(3));
+    challenge.start(['head-turn-left-first']);
+    play(calm(2));
+    challenge.beginStep();
+    // The face holds (no loss) but the in-development score climbs, as it did on a real head turn.
+    play(headTurn(70, { over: { swapScore: 0.7 } }));
+    play(calm(3));
+    expect(records).toHaveLength(1);
+    const record = records[0]!;
+    expect(record).toMatchObject({ outcome: 'inconclusive', counted: false });
+    expect(record.steps[0]?.failedOn).toEqual([]);
+    expect(record.steps[0]?.measurements.yawLeftDeg).toBeGreaterThan(60);
+    expect(record.steps[0]?.reasons.join(' ')).toMatch(/face-swap score rose from 0\.1\d to 0\.7\d during the step; that model is still in development, so this decided nothing/);
+    expect(record.steps[0]?.reasons.join(' ')).toMatch(/could not be compared before and after the step/);
+    const shown = challenge.decorate(summary());
+    expect(shown.verification).toMatchObject({ outcome: 'inconclusive', raised: false });
+    expect(shown.risk.verdict).toBe('insufficient');
   });
 
   it('fails a stand-in swap that drops at 20° of turn, raises the verdict to suspicious without released detector verdicts', () => {

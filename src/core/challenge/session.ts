@@ -291,9 +291,11 @@ export function evaluateStep(input: StepInput, config: ChallengeConfig = DEFAULT
   // The detector's score and the stability numbers against the calm baseline.
   const score = scoreDeviation(input.baseline, frames, config);
   deviationFigures('score', score, measurements);
-  if (score?.broken) {
+  if (score?.broken && config.scoreDecides) {
     fail('swap-score', `The face-swap score rose from ${score.baselineMedian.toFixed(2)} to ${score.during.toFixed(2)} during the step.`);
     if (score.worst) keyFrames.push({ ...score.worst, why: 'highest face-swap score' });
+  } else if (score?.broken) {
+    reasons.push(`The face-swap score rose from ${score.baselineMedian.toFixed(2)} to ${score.during.toFixed(2)} during the step; that model is still in development, so this decided nothing.`);
   }
   for (const [field, kind, words] of [
     ['boundaryStability', 'boundary', 'edge of the face'],
@@ -307,7 +309,8 @@ export function evaluateStep(input: StepInput, config: ChallengeConfig = DEFAULT
     }
   }
 
-  const compared = identity !== null || score !== null;
+  // What a pass rests on besides tracking: identity, or a score that may decide.
+  const compared = identity !== null || (score !== null && config.scoreDecides);
   const heldUp = failedOn.length > 0 ? false : qualityProblem === null && (compared || !config.requireIdentityOrScore) ? true : null;
 
   // The first that applies decides; `add` says whether the reason is new (not already among `reasons`).
@@ -325,7 +328,7 @@ export function evaluateStep(input: StepInput, config: ChallengeConfig = DEFAULT
               : !perf.performed
                 ? ['not-performed', input.endedBy === 'timeout' ? `The step was not done within ${step.timeLimitSeconds} s.` : 'The step was not done.', true]
                 : heldUp === null
-                  ? ['inconclusive', 'The face could not be compared before and after the step (no face-recognition or detector data).', true]
+                  ? ['inconclusive', 'The face could not be compared before and after the step (no face-recognition data, and the face-swap score may not decide yet).', true]
                   : ['passed', 'The step was done and the face held up.', false];
   if (add) reasons.push(because);
 

@@ -148,6 +148,13 @@ export interface ChallengeConfig {
    * a swapper that holds a turn would otherwise pass on nothing but "not lost".
    */
   requireIdentityOrScore: boolean;
+  /**
+   * Whether the detector's score may decide a step: true only while the face-swap model is released for verdicts
+   * (`EngineStatus.verdicts`). Otherwise a rise is recorded with its figures and told, but fails nothing, and the
+   * score does not count as the comparison a pass needs: measured, the unreleased model's score rose from 0.11 to
+   * 0.61 on a real person's head turn (docs/benchmarks.md, "Caller verification").
+   */
+  scoreDecides: boolean;
   session: {
     /** No face at all this long ends the challenge as inconclusive. */
     noFaceAbortSeconds: number;
@@ -189,6 +196,7 @@ export const DEFAULT_CHALLENGE_CONFIG: ChallengeConfig = {
   identity: { minSimilarity: 0.5, minLowFrames: 2, frontalYawDeg: 25, frontalPitchDeg: 20, minReferenceFrames: 3 },
   deviation: { minBaseline: 5, minDuring: 3, windowFrames: 3, minZ: 4, minSpread: 0.05, minScoreRise: 0.2, minStabilityDrop: 0.15 },
   requireIdentityOrScore: true,
+  scoreDecides: true,
   session: { noFaceAbortSeconds: 5, unusableAbortSeconds: 2, multiFaceAbortSeconds: 1, frameStallSeconds: 3, instructLimitSeconds: 120, maxBaselineFrames: 100 },
 };
 
