@@ -188,7 +188,9 @@ export class ParticipantSession {
         // A running check compares the detector's score with the caller's calm frames, so it runs then too.
         const detect = __UNMASK_E2E__ || (status.kind === 'ready' && status.verdicts) || this.challenge.running;
         const scoreFaces = detect ? viewForVideoFrame(this.scoredFrames) : null;
-        const sent = this.engine.send({ type: 'frame', participantId: this.id, frameId, sampledAt: now, bitmap, sourceWidth: videoWidth, sourceHeight: videoHeight, scoreFaces });
+        // A running check compares who the face is across its steps (identity continuity): only then is it described.
+        const identify = this.challenge.running;
+        const sent = this.engine.send({ type: 'frame', participantId: this.id, frameId, sampledAt: now, bitmap, sourceWidth: videoWidth, sourceHeight: videoHeight, scoreFaces, identify });
         if (sent && detect) this.scoredFrames++; // a frame that never left does not use up its view
         if (!sent) {
           bitmap.close();

@@ -7,7 +7,7 @@
  * and every connection is told the engine is restarting, then ready.
  */
 import type { EngineReply, WorkerRequest } from '../shared/engine-channel';
-import { isEngineRequest, isWorkerReply } from '../shared/engine-channel';
+import { isEngineRequest, isWorkerReply, resultBuffers } from '../shared/engine-channel';
 import type { EngineStatus } from '../shared/types';
 
 const MAX_RESTARTS = 5;
@@ -59,7 +59,7 @@ export class EngineHost {
       const participantId = reply.type === 'result' ? reply.result.participantId : reply.participantId;
       const frameId = reply.type === 'result' ? reply.result.frameId : reply.frameId;
       this.pending.delete(`${connection}/${participantId}/${frameId}`);
-      this.sendTo(connection, reply, reply.type === 'result' ? reply.result.faces.map((f) => f.landmarks.buffer as ArrayBuffer) : []);
+      this.sendTo(connection, reply, reply.type === 'result' ? resultBuffers(reply.result) : []);
     };
     worker.onerror = (event) => {
       event.preventDefault();

@@ -8,7 +8,6 @@
  * 4 participants. Per-participant face tracks are kept here, by overlap, instead.
  */
 import { FaceLandmarker, FilesetResolver, type FaceLandmarkerResult } from '@mediapipe/tasks-vision';
-import type { DetectorView } from '../core/detector-views';
 import { alignmentFor } from '../core/face-align';
 import { facesToLookFor, landmarksToFrame, matchInRoi, roiAround, roiDrawSize } from '../core/face-roi';
 import { FaceTracker, iou } from '../core/face-tracks';
@@ -17,7 +16,9 @@ import { headPoseFromMatrix, isRowMajorAffine } from '../core/head-pose';
 import { lumaStats } from '../core/quality';
 import type { FrameRequest } from '../shared/engine-channel';
 import type { FaceObservation, FrameResult } from '../shared/types';
+import { describable } from '../core/face-identity';
 import { AlignedFaceCropper } from './face-crop';
+import { FaceIdentity } from './face-identity';
 import { SwapDetector } from './swap-detector';
 
 export const ENGINE_ASSETS = 'engine-assets';
@@ -41,6 +42,9 @@ export class FaceEngine {
     /** null when the face-swap model could not load: the engine still tracks faces, and says so. */
     readonly detector: SwapDetector | null,
     readonly detectorError: string | null,
+    /** null when the face-recognition model could not load: caller checks then cannot compare identities, and say so. */
+    readonly identity: FaceIdentity | null,
+    readonly identityError: string | null,
   ) {}
 
   /** Loads the wasm and models from the extension's own files; nothing is fetched from anywhere else. */
@@ -62,7 +66,12 @@ export class FaceEngine {
       minFacePresenceConfidence: 0.5,
     });
     const { d, error } = await detector;
-    return new FaceEngine(landmarker, d, error);
+    // After the detector: it picks TF.js's backend, which the identity model then uses too.
+    const identity = await FaceIdentity.load(assetsBase).then(
+      (m) => ({ m, error: null }),
+      (e: unknown) => ({ m: null, error: `face-recognition model unavailable: ${String(e)}` }),
+    );
+    return new FaceEngine(landmarker, d, error, identity.m, identity.error);
   }
 
   forget(trackKey: string): void {
@@ -96,7 +105,18 @@ export class FaceEngine {
     const faces = this.observe(found, bitmap, frame, tracker);
     const detectorStart = performance.now();
     const view = frame.scoreFaces;
-    if (view) for (const face of faces) face.swapScore = this.swapScore(bitmap, face, view);
+    const identify = frame.identify === true && this.identity !== null;
+    for (const face of faces) {
+      const wantsIdentity = identify && describable(face.pose);
+      if (!view && !wantsIdentity) continue;
+      // One aligned crop per face serves both models.
+      const crop = this.cropper.crop(bitmap, alignmentFor(face.landmarks, bitmap.width, bitmap.height)).data;
+      if (view && this.detector) face.swapScore = this.detector.score(crop, view);
+      if (wantsIdentity) {
+        const descriptor = this.identity?.describe(crop);
+        if (descriptor) face.embedding = descriptor;
+      }
+    }
     const now = performance.now();
     return {
       participantId: frame.participantId,
@@ -181,13 +201,6 @@ export class FaceEngine {
       },
       swapScore: null,
     }));
-  }
-
-  /** The detector's probability for one face: aligned crop of the frame, then the model. */
-  private swapScore(bitmap: ImageBitmap, face: FaceObservation, view: DetectorView): number | null {
-    if (!this.detector) return null;
-    const crop = this.cropper.crop(bitmap, alignmentFor(face.landmarks, bitmap.width, bitmap.height));
-    return this.detector.score(crop.data, view);
   }
 
   private cropStats(bitmap: ImageBitmap, box: FaceObservation['box']): { sharpness: number; brightness: number } {

@@ -5,7 +5,7 @@
  * participant, so nothing queues here beyond one frame per participant.
  */
 import type { EngineReply, WorkerReply, WorkerRequest } from '../shared/engine-channel';
-import { isWorkerRequest } from '../shared/engine-channel';
+import { isWorkerRequest, resultBuffers } from '../shared/engine-channel';
 import { ENGINE_ASSETS, FaceEngine } from './face-engine';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -22,12 +22,17 @@ const engineReady = FaceEngine.load(new URL(`/${ENGINE_ASSETS}`, self.location.o
       status: {
         kind: 'ready',
         loadMs: Math.round(performance.now() - loadStart),
-        backend: engine.detector ? `landmarks: MediaPipe wasm; detector: TF.js ${engine.detector.backend}` : 'landmarks: MediaPipe wasm',
+        backend: [
+          'landmarks: MediaPipe wasm',
+          ...(engine.detector ? [`detector: TF.js ${engine.detector.backend}`] : []),
+          ...(engine.identity ? ['identity: faceres'] : []),
+        ].join('; '),
         detector: engine.detector ? engine.detector.backend : null,
         verdicts: engine.detector?.release.liveVerdicts ?? false,
       },
     });
     if (engine.detectorError) console.warn(`Unmask: ${engine.detectorError}`);
+    if (engine.identityError) console.warn(`Unmask: ${engine.identityError}`);
     return engine;
   },
   (error: unknown) => {
@@ -72,7 +77,7 @@ async function handle(message: WorkerRequest): Promise<void> {
   try {
     const engine = await engineReady;
     const result = engine.analyse(request, key(connection, request.participantId));
-    post(connection, { type: 'result', result }, result.faces.map((f) => f.landmarks.buffer as ArrayBuffer));
+    post(connection, { type: 'result', result }, resultBuffers(result));
   } catch (error) {
     post(connection, { type: 'frame-error', participantId: request.participantId, frameId: request.frameId, message: String(error).slice(0, 300) });
   } finally {

@@ -24,6 +24,13 @@ export interface FrameRequest {
   sourceHeight: number;
   /** Run the face-swap detector on the faces in this view (`core/detector-views`); null: landmarks, pose and quality only. */
   scoreFaces: DetectorView | null;
+  /** Describe the near-frontal faces with the face-recognition model (a caller check is running). */
+  identify?: boolean;
+}
+
+/** The buffers a result's faces carry (landmarks, descriptors): transferred, not copied, on every hop. */
+export function resultBuffers(result: FrameResult): ArrayBuffer[] {
+  return result.faces.flatMap((f) => [f.landmarks.buffer as ArrayBuffer, ...(f.embedding ? [f.embedding.buffer as ArrayBuffer] : [])]);
 }
 
 export type EngineRequest = FrameRequest | { type: 'forget'; participantId: string };
@@ -82,7 +89,8 @@ export function isEngineRequest(v: unknown): v is EngineRequest {
     v.bitmap instanceof ImageBitmap &&
     isNonNegativeInt(v.sourceWidth) &&
     isNonNegativeInt(v.sourceHeight) &&
-    (v.scoreFaces === null || isOneOf(DETECTOR_VIEWS)(v.scoreFaces))
+    (v.scoreFaces === null || isOneOf(DETECTOR_VIEWS)(v.scoreFaces)) &&
+    (v.identify === undefined || typeof v.identify === 'boolean')
   );
 }
 

@@ -49,6 +49,11 @@ export interface FaceObservation {
   quality: FaceQuality;
   /** The face-swap detector's probability for this face in this frame; null when it did not run (no model). */
   swapScore: number | null;
+  /**
+   * Unit-length face-recognition descriptor (core/face-identity.ts), only on frames asked for it (a caller check is
+   * running) and only for near-frontal faces; transferred as a buffer, like the landmarks.
+   */
+  embedding?: Float32Array;
 }
 
 /** The engine's answer for one sampled frame of one participant. */

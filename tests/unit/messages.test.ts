@@ -335,6 +335,10 @@ describe('isEngineRequest', () => {
     expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), scoreFaces: 'both' })).toBe(true);
     expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), scoreFaces: true })).toBe(false);
     expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), scoreFaces: 'sideways' })).toBe(false);
+    // Whether to describe faces (a caller check runs): absent or a boolean, nothing else.
+    expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), identify: true })).toBe(true);
+    expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), identify: false })).toBe(true);
+    expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), identify: 'yes' })).toBe(false);
     // What an ImageBitmap becomes through JSON.
     expect(isEngineRequest(frame({}))).toBe(false);
     expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), frameId: -1 })).toBe(false);

@@ -32,7 +32,8 @@ export function challengeSampleOf(result: FrameResult, tSeconds: number): Challe
           // Not measured by the engine yet: the challenge then judges without them (see ChallengeConfig).
           boundaryStability: null,
           textureStability: null,
-          embedding: null,
+          // Present on frames of a running check, for near-frontal faces (core/face-identity.ts).
+          embedding: largest.embedding instanceof Float32Array && largest.embedding.length > 0 ? largest.embedding : null,
         }
       : null,
     // No hand model in the engine yet: the hand step is never picked (pickSteps({ handModel: false })).
