@@ -40,7 +40,7 @@ def rows_of(faces: str, subset: str) -> list[dict]:
     path = os.path.join(faces, subset, "manifest.jsonl")
     if not os.path.exists(path):
         return []
-    rows = [json.loads(line) for line in open(path)]
+    rows = [r for r in (json.loads(line) for line in open(path)) if r.get("png")]
     for r in rows:
         r["path"] = os.path.join(faces, subset, r["png"])
         r["t"] = float(r["source"].split("#t=")[1]) if "#t=" in r["source"] else 0.0

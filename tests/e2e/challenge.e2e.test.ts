@@ -54,11 +54,16 @@ async function runCheck(clip: ChallengeClip, server: Awaited<ReturnType<typeof s
   const yaw = async (): Promise<number | null> => (await person())?.faces[0]?.pose.yawDeg ?? null;
   await waitFor(yaw, (y) => y !== null && y < -12, 40_000, 'the turn to the other side (clip loop)');
   await waitFor(yaw, (y) => y !== null && Math.abs(y) < 10, 20_000, 'the face back at the front');
+  const calmEngineMs = (await person())?.engineMsMedian ?? null;
   await item.locator('button[data-action="start"]').click({ timeout: 20_000 });
   await expect.poll(() => item.locator('.say').innerText(), { timeout: 10_000 }).toMatch(/turn your head slowly to your left/);
   expect(await item.locator('.feedback').innerText()).toMatch(/Say the words to the caller, then press Start/);
   // The user reads the words out (a couple of seconds): the calm frontal frames meanwhile are the check's reference.
   await panel.waitForTimeout(2_500);
+  // For the notes: the engine's time per frame over the last 3 s, calm before the check and now, with the caller's
+  // near-frontal face described by the identity model on every frame.
+  const checkEngineMs = (await person())?.engineMsMedian ?? null;
+  console.log(`engine ms per frame (median of the last 3 s): calm ${calmEngineMs?.toFixed(1)}, during the check's words ${checkEngineMs?.toFixed(1)}`);
   await item.locator('button[data-action="begin-step"]').click({ timeout: 5_000 });
   // Live feedback while the caller turns.
   await expect.poll(() => item.locator('.feedback').innerText(), { timeout: 10_000 }).toMatch(/turn further to their (left|right): \d+° of 40°|one side done|Face not seen/);
