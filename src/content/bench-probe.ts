@@ -3,6 +3,8 @@
  * this away). They live in the content script's isolated world, where the page cannot see them; the benchmark reads
  * them over the DevTools protocol.
  */
+import type { EngineMemory } from '../shared/types';
+
 export interface BenchRecord {
   participantId: string;
   at: number;
@@ -11,6 +13,8 @@ export interface BenchRecord {
   detectorMs: number;
   latencyMs: number;
   faces: number;
+  /** The engine worker's memory when it answered (core types: EngineMemory). */
+  engineMemory?: EngineMemory;
 }
 
 export function recordBench(record: BenchRecord): void {

@@ -222,7 +222,7 @@ export class ParticipantSession {
       this.faceWidthFraction = widest > 0 ? widest : null;
       this.maybeKeepStill(reply.result.faces);
       if (__UNMASK_E2E__ && latency !== null)
-        recordBench({ participantId: this.id, at: performance.now(), engineMs: reply.result.engineMs, landmarkMs: reply.result.landmarkMs, detectorMs: reply.result.detectorMs, latencyMs: latency, faces: reply.result.faces.length });
+        recordBench({ participantId: this.id, at: performance.now(), engineMs: reply.result.engineMs, landmarkMs: reply.result.landmarkMs, detectorMs: reply.result.detectorMs, latencyMs: latency, faces: reply.result.faces.length, ...(reply.result.engineMemory ? { engineMemory: reply.result.engineMemory } : {}) });
     }
     else this.status.onFrameError(reply.message);
     this.refresh();

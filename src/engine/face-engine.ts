@@ -8,6 +8,7 @@
  * 4 participants. Per-participant face tracks are kept here, by overlap, instead.
  */
 import { FaceLandmarker, FilesetResolver, type FaceLandmarkerResult } from '@mediapipe/tasks-vision';
+import * as tf from '@tensorflow/tfjs';
 import { alignmentFor } from '../core/face-align';
 import { facesToLookFor, landmarksToFrame, matchInRoi, roiAround, roiDrawSize } from '../core/face-roi';
 import { FaceTracker, iou } from '../core/face-tracks';
@@ -15,7 +16,7 @@ import { landmarkBounds } from '../core/face-summary';
 import { headPoseFromMatrix, isRowMajorAffine } from '../core/head-pose';
 import { lumaStats } from '../core/quality';
 import type { FrameRequest } from '../shared/engine-channel';
-import type { FaceObservation, FrameResult } from '../shared/types';
+import type { EngineMemory, FaceObservation, FrameResult } from '../shared/types';
 import { describable } from '../core/face-identity';
 import { AlignedFaceCropper } from './face-crop';
 import { FaceIdentity } from './face-identity';
@@ -32,6 +33,9 @@ export class FaceEngine {
   private readonly cropContext = this.crop.getContext('2d', { willReadFrequently: true });
 
   private readonly cropper = new AlignedFaceCropper();
+  /** The Emscripten modules of MediaPipe and TF.js's wasm backend, once searched for (see memory()). */
+  private mediapipeHeap: EmscriptenHeap | null | undefined = undefined;
+  private tfHeap: EmscriptenHeap | null | undefined = undefined;
   /** Where a missing face gets its second look (core/face-roi.ts); made on first use. */
   private roiCanvas: OffscreenCanvas | null = null;
   /** Faces found only by the second look, since the engine started (for the benchmark). */
@@ -179,6 +183,25 @@ export class FaceEngine {
     return again;
   }
 
+  /**
+   * The worker's memory, for the soak (end-to-end builds only): the wasm heaps of MediaPipe and of TF.js's wasm
+   * backend (found by shape, as neither library exposes them: an Emscripten module's HEAPU8), and TF.js's tensors.
+   */
+  memory(): EngineMemory {
+    const mb = (bytes: number | null): number | null => (bytes === null ? null : Math.round((bytes / 2 ** 20) * 10) / 10);
+    // Searched once each (the search walks object graphs); null stays null.
+    if (this.mediapipeHeap === undefined) this.mediapipeHeap = findHeap(this.landmarker, 4);
+    if (this.tfHeap === undefined) this.tfHeap = findHeap(tf.backend(), 2);
+    const { mediapipeHeap, tfHeap } = this;
+    const tensors = tf.memory();
+    return {
+      mediapipeWasmMb: mb(mediapipeHeap?.HEAPU8.buffer.byteLength ?? null),
+      tfWasmMb: mb(tfHeap?.HEAPU8.buffer.byteLength ?? null),
+      tfTensorMb: mb(tensors.numBytes) ?? 0,
+      tfTensors: tensors.numTensors,
+    };
+  }
+
   /** Faces found only by the second look since the engine started. */
   get facesFoundAgain(): number {
     return this.foundAgain;
@@ -214,6 +237,28 @@ export class FaceEngine {
     const pixels = ctx.getImageData(0, 0, QUALITY_CROP, QUALITY_CROP).data;
     return lumaStats(pixels, QUALITY_CROP, QUALITY_CROP);
   }
+}
+
+interface EmscriptenHeap {
+  HEAPU8: Uint8Array;
+}
+
+/** The first object within `depth` property hops of `root` that holds an Emscripten heap (HEAPU8), or null. */
+function findHeap(root: unknown, depth: number): EmscriptenHeap | null {
+  const seen = new Set<unknown>();
+  let level: unknown[] = [root];
+  for (let d = 0; d <= depth && level.length; d++) {
+    const next: unknown[] = [];
+    for (const o of level) {
+      if (typeof o !== 'object' || o === null || seen.has(o) || ArrayBuffer.isView(o)) continue;
+      seen.add(o);
+      const heap = (o as { HEAPU8?: unknown }).HEAPU8;
+      if (heap instanceof Uint8Array) return o as EmscriptenHeap;
+      for (const key of Object.keys(o)) next.push((o as Record<string, unknown>)[key]);
+    }
+    level = next;
+  }
+  return null;
 }
 
 interface MeasuredFace {

@@ -77,6 +77,7 @@ async function handle(message: WorkerRequest): Promise<void> {
   try {
     const engine = await engineReady;
     const result = engine.analyse(request, key(connection, request.participantId));
+    if (__UNMASK_E2E__) result.engineMemory = engine.memory();
     post(connection, { type: 'result', result }, resultBuffers(result));
   } catch (error) {
     post(connection, { type: 'frame-error', participantId: request.participantId, frameId: request.frameId, message: String(error).slice(0, 300) });

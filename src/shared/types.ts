@@ -72,6 +72,16 @@ export interface FrameResult {
   frameWidth: number;
   frameHeight: number;
   faces: FaceObservation[];
+  /** End-to-end builds only (the soak reads it): the engine worker's memory. */
+  engineMemory?: EngineMemory;
+}
+
+/** Where the engine worker's memory sits, in MB: the two wasm heaps (they only ever grow) and TF.js's tensors. */
+export interface EngineMemory {
+  mediapipeWasmMb: number | null;
+  tfWasmMb: number | null;
+  tfTensorMb: number;
+  tfTensors: number;
 }
 
 /** What the user is told about a participant. Deliberately no risk score until a face-swap model exists. */

@@ -12,16 +12,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { DEFAULT_CHALLENGE_CONFIG } from '../../src/core/challenge/steps';
 import { verifyExport } from '../../src/core/report-format';
 import type { ReportExport } from '../../src/shared/report-types';
 import type { ParticipantSummary } from '../../src/shared/types';
 import { startCallServer } from './support/call-server';
-import { ensureRealHeadTurnClip, ensureSmearedSwapClip, HEAD_TURN_SOURCE, type ChallengeClip } from './support/challenge-clips';
+import { ensureRealHeadTurnClip, ensureSmearedSwapClip, ensureSwapDropClip, HEAD_TURN_SOURCE, SWAP_DROP_PAIR, type ChallengeClip } from './support/challenge-clips';
 import { launchWithExtension, readOverlays, removeProfile, tabIdOf, tabState, waitFor, type ExtensionBrowser } from './support/browser';
 
 const real = await ensureRealHeadTurnClip();
 if (!real) console.warn(`\n*** SKIPPED: caller-verification e2e needs ${HEAD_TURN_SOURCE} (set UNMASK_DATA to the data folder) ***\n`);
 const swap = real ? await ensureSmearedSwapClip(real) : null;
+const drop = await ensureSwapDropClip();
+if (!drop) console.warn(`\n*** SKIPPED: the swap-drop e2e needs dfl/{fake,real}/${SWAP_DROP_PAIR}.mp4 in the data (set UNMASK_DATA) ***\n`);
 
 const downloads = mkdtempSync(join(tmpdir(), 'unmask-challenge-'));
 afterAll(() => rmSync(downloads, { recursive: true, force: true }));
@@ -35,41 +38,67 @@ interface CheckRun {
   text: string;
 }
 
-/** Plays `clip` into a call, runs one head-turn check from the side panel, and returns what the panel showed. */
-async function runCheck(clip: ChallengeClip, server: Awaited<ReturnType<typeof startCallServer>>): Promise<CheckRun> {
-  const browser = await launchWithExtension(clip.y4m);
-  const call = await browser.context.newPage();
-  await call.goto(`${server.origin}/?participants=1`);
-  await call.waitForFunction(() => (window as { callReady?: boolean }).callReady === true, undefined, { timeout: 30_000 });
-  const tabId = await tabIdOf(browser.serviceWorker, call.url());
-  const person = async (): Promise<ParticipantSummary | null> => (await tabState(browser.serviceWorker, call.url()))?.participants[0] ?? null;
-  await waitFor(person, (p) => p?.state === 'face-tracked', 60_000, 'a tracked face');
+type Person = () => Promise<ParticipantSummary | null>;
 
-  // The panel as the side panel shows it, on this tab; the steps fixed to one head turn (a test build's hook).
-  const panel = await browser.context.newPage();
-  await panel.goto(`chrome-extension://${browser.extensionId}/src/ui/panel.html?tab=${tabId}&steps=head-turn-left-first`);
-  const item = panel.locator('#participants > li').first();
-  // Start at the calm, frontal start of the clip (after the mirrored turn, back to the front), as a user starts when
-  // the caller is ready: the words, then "Start" a moment later.
+/** The head-turn clips: start at their calm, frontal start (after the mirrored turn, back to the front). */
+async function atCalmFront(person: Person): Promise<void> {
   const yaw = async (): Promise<number | null> => (await person())?.faces[0]?.pose.yawDeg ?? null;
   await waitFor(yaw, (y) => y !== null && y < -12, 40_000, 'the turn to the other side (clip loop)');
   await waitFor(yaw, (y) => y !== null && Math.abs(y) < 10, 20_000, 'the face back at the front');
-  const calmEngineMs = (await person())?.engineMsMedian ?? null;
-  await item.locator('button[data-action="start"]').click({ timeout: 20_000 });
-  await expect.poll(() => item.locator('.say').innerText(), { timeout: 10_000 }).toMatch(/turn your head slowly to your left/);
-  expect(await item.locator('.feedback').innerText()).toMatch(/Say the words to the caller, then press Start/);
-  // The user reads the words out (a couple of seconds): the calm frontal frames meanwhile are the check's reference.
-  await panel.waitForTimeout(2_500);
-  // For the notes: the engine's time per frame over the last 3 s, calm before the check and now, with the caller's
-  // near-frontal face described by the identity model on every frame.
-  const checkEngineMs = (await person())?.engineMsMedian ?? null;
-  console.log(`engine ms per frame (median of the last 3 s): calm ${calmEngineMs?.toFixed(1)}, during the check's words ${checkEngineMs?.toFixed(1)}`);
-  await item.locator('button[data-action="begin-step"]').click({ timeout: 5_000 });
-  // Live feedback while the caller turns.
-  await expect.poll(() => item.locator('.feedback').innerText(), { timeout: 10_000 }).toMatch(/turn further to their (left|right): \d+° of 40°|one side done|Face not seen/);
-  await item.locator('.challenge[data-outcome]').waitFor({ timeout: 60_000 });
-  const outcome = (await item.locator('.challenge').getAttribute('data-outcome')) ?? '';
-  return { browser, call, panel, tabId, outcome, text: await item.innerText() };
+}
+
+/**
+ * Plays `clip` into a call, runs one head-turn check from the side panel (started once `startWhen` returns), and
+ * returns what the panel showed.
+ */
+async function runCheck(clip: ChallengeClip, server: Awaited<ReturnType<typeof startCallServer>>, startWhen: (person: Person) => Promise<void> = atCalmFront): Promise<CheckRun> {
+  const browser = await launchWithExtension(clip.y4m);
+  try {
+    const call = await browser.context.newPage();
+    await call.goto(`${server.origin}/?participants=1`);
+    await call.waitForFunction(() => (window as { callReady?: boolean }).callReady === true, undefined, { timeout: 30_000 });
+    const tabId = await tabIdOf(browser.serviceWorker, call.url());
+    const person = async (): Promise<ParticipantSummary | null> => (await tabState(browser.serviceWorker, call.url()))?.participants[0] ?? null;
+    await waitFor(person, (p) => p?.state === 'face-tracked', 60_000, 'a tracked face');
+
+    // The panel as the side panel shows it, on this tab; the steps fixed to one head turn (a test build's hook).
+    const panel = await browser.context.newPage();
+    await panel.goto(`chrome-extension://${browser.extensionId}/src/ui/panel.html?tab=${tabId}&steps=head-turn-left-first`);
+    const item = panel.locator('#participants > li').first();
+    // Headless, the panel is a tab of its own, not a side panel beside the call: in front it would put the call tab
+    // in the background, where Chromium throttles it to about one analysed frame a second (measured). The call stays
+    // in front, as beside a real side panel, and the panel is driven from behind: its buttons are pressed with a
+    // click event once enabled (a page in the background does not render, so pointer clicks would wait for it).
+    await call.bringToFront();
+    const press = async (action: string, timeout: number): Promise<void> => {
+      const button = item.locator(`button[data-action="${action}"]`);
+      await expect.poll(() => button.isEnabled(), { timeout }).toBe(true);
+      await button.dispatchEvent('click');
+    };
+    // Start when the caller is ready (the clip's moment for it): the words, then "Start" a moment later.
+    await startWhen(person);
+    const calmEngineMs = (await person())?.engineMsMedian ?? null;
+    await press('start', 20_000);
+    await expect.poll(() => item.locator('.say').innerText(), { timeout: 10_000 }).toMatch(/turn your head slowly to your left/);
+    expect(await item.locator('.feedback').innerText()).toMatch(/Say the words to the caller, then press Start/);
+    // The user reads the words out (a couple of seconds): the calm frontal frames meanwhile are the check's reference.
+    await call.waitForTimeout(2_500);
+    // For the notes: the engine's time per frame over the last 3 s, calm before the check and now, with the caller's
+    // near-frontal face described by the identity model on every frame.
+    const checkEngineMs = (await person())?.engineMsMedian ?? null;
+    console.log(`engine ms per frame (median of the last 3 s): calm ${calmEngineMs?.toFixed(1)}, during the check's words ${checkEngineMs?.toFixed(1)}`);
+    await press('begin-step', 5_000);
+    // Live feedback while the caller turns.
+    await expect.poll(() => item.locator('.feedback').innerText(), { timeout: 10_000 }).toMatch(/turn further to their (left|right): \d+° of 40°|one side done|Face not seen/);
+    await item.locator('.challenge[data-outcome]').waitFor({ state: 'attached', timeout: 60_000 });
+    const outcome = (await item.locator('.challenge').getAttribute('data-outcome')) ?? '';
+    return { browser, call, panel, tabId, outcome, text: await item.innerText() };
+  } catch (error) {
+    // A check that did not get to its end leaves no browser behind to starve the next test of CPU.
+    await browser.close().catch(() => undefined);
+    removeProfile(browser.netLogPath);
+    throw error;
+  }
 }
 
 /** The call's report, saved and exported as JSON from the report page, checked as an importer would check it. */
@@ -112,7 +141,7 @@ describe.skipIf(!real || !swap)('verify this caller (side panel, real clip and s
       expect(step?.failedOn).toEqual([]);
       expect(step?.measurements.unexplainedGaps).toBe(0);
       expect(step?.measurements.identityCompared).toBeGreaterThanOrEqual(3);
-      expect(step?.measurements.identityMinSimilarity).toBeGreaterThanOrEqual(0.65);
+      expect(step?.measurements.identityLowFrames).toBeLessThan(DEFAULT_CHALLENGE_CONFIG.identity.minLowFrames);
       expect(step?.reasons.join(' ')).toMatch(/The face matched the one before the check/);
     } finally {
       console.log(`real head turn: ${run.outcome}\n${run.text}`);
@@ -147,6 +176,34 @@ describe.skipIf(!real || !swap)('verify this caller (side panel, real clip and s
       if (run.outcome === 'failed') expect(check?.steps[0]?.failedOn).toContain('tracking');
     } finally {
       console.log(`stand-in swap: ${run.outcome}\n${run.text}`);
+      await run.browser.close().catch(() => undefined);
+      removeProfile(run.browser.netLogPath);
+      await server.close();
+    }
+  }, 240_000);
+});
+
+describe.skipIf(!drop)('verify this caller (side panel, real swapper output whose swap drops)', () => {
+  // Real DeepFaceLive output, then the same webcam frames without the swap: mid-check, the swap drops and the person
+  // underneath shows. The caller barely moves (a webcam clip), so the turn is not done; the identity break is what
+  // decides, and a failure outranks "not performed".
+  it('fails a caller whose live swap drops mid-check: another face appeared, and the verdict is raised', async () => {
+    const server = await startCallServer();
+    // Start at the clip's black marker: the swap plays from there, and drops 16.8 s later, inside the step.
+    const run = await runCheck(drop!, server, async (person) => {
+      await waitFor(person, (p) => (p?.faces.length ?? 0) === 0, 60_000, "the clip's black marker (no face)");
+      await waitFor(person, (p) => (p?.faces.length ?? 0) === 1, 20_000, 'the swapped face after the marker');
+    });
+    try {
+      expect(run.outcome).toBe('failed');
+      expect(run.text).toMatch(/Another face appeared: \d+ frames looked like someone else \(similarity down to 0\.\d\d/);
+      await waitFor(() => readOverlays(run.call), (o) => /Suspicious/.test(o[0]?.text ?? ''), 10_000, 'a Suspicious badge');
+      const step = (await exportedReport(run, /Head turn \(left first\): failed/)).report.challenges[0]?.steps[0];
+      console.log(`swap drop measurements: ${JSON.stringify(step?.measurements)}`);
+      expect(step?.failedOn).toContain('identity');
+      expect(step?.measurements.identityLowFrames).toBeGreaterThanOrEqual(DEFAULT_CHALLENGE_CONFIG.identity.minLowFrames);
+    } finally {
+      console.log(`swap drop: ${run.outcome}\n${run.text}`);
       await run.browser.close().catch(() => undefined);
       removeProfile(run.browser.netLogPath);
       await server.close();

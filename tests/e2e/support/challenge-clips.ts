@@ -106,6 +106,50 @@ export async function ensureSmearedSwapClip(real: ChallengeClip): Promise<Challe
   return withPoses(mp4, resolve(CACHE, 'head-turn-smeared.y4m'));
 }
 
+/** A real live swap and its own real webcam clip (the same frames, the same person underneath): DeepFaceLive output. */
+export const SWAP_DROP_PAIR = 'Natasha_Former_1';
+/** Seconds of black at the start of the swap-drop clip (a marker the test can see), and where the swap drops. */
+export const SWAP_DROP_MARK_SECONDS = 1;
+
+/**
+ * A real swapper's swap dropping mid-call, from real swapper output (not a stand-in): `dfl/fake/<pair>.mp4` (the
+ * DeepFaceLive swap) then `dfl/real/<pair>.mp4` (the same webcam frames without the swap), joined where they show the
+ * same frame, so the body and background go on and only the face changes, as when a live swap drops. The pair is the
+ * one whose swap and real faces the identity model tells apart best among the near-frontal ones (training/
+ * identity_check.py; with the swap's first frames as the reference, its other frames 0.90, the real ones 0.49). Layout:
+ * 1 s of black (a marker), the swap forward, backward, forward (16.8 s), then the real frames backward and forward
+ * (11.2 s). Scaled to the fake camera's 640 px width. Null without the data.
+ */
+export async function ensureSwapDropClip(): Promise<ChallengeClip | null> {
+  const swapSrc = resolve(DATA_DIR, `dfl/fake/${SWAP_DROP_PAIR}.mp4`);
+  const realSrc = resolve(DATA_DIR, `dfl/real/${SWAP_DROP_PAIR}.mp4`);
+  if (!existsSync(swapSrc) || !existsSync(realSrc)) return null;
+  mkdirSync(CACHE, { recursive: true });
+  const mp4 = resolve(CACHE, 'swap-drop.mp4');
+  if (!existsSync(mp4)) {
+    const fit = 'scale=640:-2,pad=640:480:0:(oh-ih)/2,fps=24,format=yuv420p';
+    const graph = [
+      `[0:v]${fit},split=4[s1][s2][s3][k]`,
+      `[k]trim=0:${SWAP_DROP_MARK_SECONDS},setpts=PTS-STARTPTS,drawbox=c=black:t=fill[black]`,
+      '[s2]reverse[s2r]',
+      `[1:v]${fit},split=2[r1][r2]`,
+      '[r1]reverse[r1r]',
+      '[black][s1][s2r][s3][r1r][r2]concat=n=6:v=1:a=0[out]',
+    ].join(';');
+    const tmp = `${mp4}.tmp.mp4`;
+    ffmpeg(['-i', swapSrc, '-i', realSrc, '-filter_complex', graph, '-map', '[out]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', tmp]);
+    renameSync(tmp, mp4);
+  }
+  const y4m = resolve(CACHE, 'swap-drop.y4m');
+  if (!existsSync(y4m)) {
+    // Already 640x480 at 24 fps: straight to the fake camera's format.
+    const tmp = `${y4m}.tmp.y4m`;
+    ffmpeg(['-i', mp4, '-pix_fmt', 'yuv420p', tmp]);
+    renameSync(tmp, y4m);
+  }
+  return withPoses(mp4, y4m);
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const real = await ensureRealHeadTurnClip();
   if (!real) throw new Error(`missing ${HEAD_TURN_SOURCE}`);
