@@ -70,6 +70,10 @@ interface Sample {
   engineMedianMs: number | null;
   engineP95Ms: number | null;
   fps: number;
+  /** The engine worker's wasm heaps (MediaPipe + TF.js) and TF.js tensors at the interval's last frame (e2e build). */
+  mediapipeWasmMb: number | null;
+  tfWasmMb: number | null;
+  tfTensorMb: number | null;
 }
 
 interface Run {
@@ -157,6 +161,7 @@ async function soak(participants: number, clip: string, origin: string): Promise
       const records = await contentScriptEval<BenchRecord[]>(cdp, contexts, '(() => { const r = globalThis.__unmaskBench ?? []; globalThis.__unmaskBench = []; return r; })()');
       const now = performance.now();
       const engine = records.map((r) => r.engineMs);
+      const memory = records.findLast((r) => r.engineMemory)?.engineMemory;
       const round = (v: number | null): number | null => (v === null ? null : Math.round(v * 10) / 10);
       samples.push({
         t,
@@ -169,10 +174,13 @@ async function soak(participants: number, clip: string, origin: string): Promise
         engineMedianMs: round(median(engine)),
         engineP95Ms: round(percentile(engine, 95)),
         fps: Math.round((records.length / participants / ((now - lastAt) / 1000)) * 10) / 10,
+        mediapipeWasmMb: memory?.mediapipeWasmMb ?? null,
+        tfWasmMb: memory?.tfWasmMb ?? null,
+        tfTensorMb: memory?.tfTensorMb ?? null,
       });
       lastAt = now;
       const last = samples[samples.length - 1]!;
-      process.stderr.write(`  ${participants}p t=${last.t}s call ${last.callTabMb} MB, control ${last.controlTabMb} MB, extension ${last.extensionMb} MB, gpu ${last.gpuMb} MB, engine ${last.engineMedianMs} ms, ${last.fps} fps\n`);
+      process.stderr.write(`  ${participants}p t=${last.t}s call ${last.callTabMb} MB, control ${last.controlTabMb} MB, extension ${last.extensionMb} MB, gpu ${last.gpuMb} MB, engine ${last.engineMedianMs} ms, ${last.fps} fps, wasm ${last.mediapipeWasmMb} + ${last.tfWasmMb} MB, tensors ${last.tfTensorMb} MB\n`);
     });
     await cdp.detach();
     const first = samples[0]!;
@@ -206,10 +214,10 @@ console.log(`\nUnmask soak — ${new Date().toISOString()} — ${machine}\n`);
 console.log('Private memory (MB) of each Chromium process, sampled during the call; the control is the same call page in another tab, not analysed.\n');
 for (const run of runs) {
   console.log(`### ${run.participants} participant${run.participants > 1 ? 's' : ''}, ${run.minutes} min, control ${run.control === 'before' ? 'run alone before the call (same minutes)' : 'beside the call'}\n`);
-  console.log('| t (s) | call tab | control tab | extension | GPU | browser | all | engine ms median (p95) | analysed fps per participant |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| t (s) | call tab | control tab | extension | GPU | browser | all | engine ms median (p95) | analysed fps per participant | engine wasm: MediaPipe + TF.js (tensors) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const s of run.samples)
-    console.log(`| ${s.t} | ${s.callTabMb} | ${s.controlTabMb} | ${s.extensionMb} | ${s.gpuMb} | ${s.browserMb} | ${s.allMb} | ${s.engineMedianMs} (${s.engineP95Ms}) | ${s.fps} |`);
+    console.log(`| ${s.t} | ${s.callTabMb} | ${s.controlTabMb} | ${s.extensionMb} | ${s.gpuMb} | ${s.browserMb} | ${s.allMb} | ${s.engineMedianMs} (${s.engineP95Ms}) | ${s.fps} | ${s.mediapipeWasmMb} + ${s.tfWasmMb} (${s.tfTensorMb}) |`);
   const g = run.growthMb;
   const h = run.secondHalfGrowthMb;
   console.log(`\nGrowth from the first sample: call tab ${g.callTab} MB, control ${g.controlTab} MB, call tab over control **${g.callOverControl} MB** (goal <= 50), extension **${g.extension} MB** (goal <= 20), GPU ${g.gpu} MB.`);

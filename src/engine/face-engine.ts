@@ -46,10 +46,31 @@ export class FaceEngine {
     /** null when the face-swap model could not load: the engine still tracks faces, and says so. */
     readonly detector: SwapDetector | null,
     readonly detectorError: string | null,
-    /** null when the face-recognition model could not load: caller checks then cannot compare identities, and say so. */
-    readonly identity: FaceIdentity | null,
-    readonly identityError: string | null,
+    private readonly assetsBase: string,
   ) {}
+
+  /**
+   * The face-recognition model, loaded on the first frame that asks for it (a caller check), not with the engine:
+   * it holds about 50 MB of the engine's memory (measured with the soak's figures) for something most calls never use.
+   * Until it is ready, frames get no descriptor; a check's first words give it the second or so it takes.
+   */
+  private identity: FaceIdentity | null = null;
+  private identityLoad: Promise<void> | null = null;
+  /** Why the face-recognition model could not load (then caller checks cannot compare identities, and say so). */
+  identityError: string | null = null;
+
+  private wantIdentity(): FaceIdentity | null {
+    this.identityLoad ??= FaceIdentity.load(this.assetsBase).then(
+      (m) => {
+        this.identity = m;
+      },
+      (e: unknown) => {
+        this.identityError = `face-recognition model unavailable: ${String(e)}`;
+        console.warn(`Unmask: ${this.identityError}`);
+      },
+    );
+    return this.identity;
+  }
 
   /** Loads the wasm and models from the extension's own files; nothing is fetched from anywhere else. */
   static async load(assetsBase: string): Promise<FaceEngine> {
@@ -70,12 +91,8 @@ export class FaceEngine {
       minFacePresenceConfidence: 0.5,
     });
     const { d, error } = await detector;
-    // After the detector: it picks TF.js's backend, which the identity model then uses too.
-    const identity = await FaceIdentity.load(assetsBase).then(
-      (m) => ({ m, error: null }),
-      (e: unknown) => ({ m: null, error: `face-recognition model unavailable: ${String(e)}` }),
-    );
-    return new FaceEngine(landmarker, d, error, identity.m, identity.error);
+    // The identity model loads later, on demand, on the TF.js backend the detector picked (wantIdentity()).
+    return new FaceEngine(landmarker, d, error, assetsBase);
   }
 
   forget(trackKey: string): void {
@@ -109,15 +126,15 @@ export class FaceEngine {
     const faces = this.observe(found, bitmap, frame, tracker);
     const detectorStart = performance.now();
     const view = frame.scoreFaces;
-    const identify = frame.identify === true && this.identity !== null;
+    const identity = frame.identify === true ? this.wantIdentity() : null;
     for (const face of faces) {
-      const wantsIdentity = identify && describable(face.pose);
+      const wantsIdentity = identity !== null && describable(face.pose);
       if (!view && !wantsIdentity) continue;
       // One aligned crop per face serves both models.
       const crop = this.cropper.crop(bitmap, alignmentFor(face.landmarks, bitmap.width, bitmap.height)).data;
       if (view && this.detector) face.swapScore = this.detector.score(crop, view);
       if (wantsIdentity) {
-        const descriptor = this.identity?.describe(crop);
+        const descriptor = identity?.describe(crop);
         if (descriptor) face.embedding = descriptor;
       }
     }

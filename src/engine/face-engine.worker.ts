@@ -25,14 +25,13 @@ const engineReady = FaceEngine.load(new URL(`/${ENGINE_ASSETS}`, self.location.o
         backend: [
           'landmarks: MediaPipe wasm',
           ...(engine.detector ? [`detector: TF.js ${engine.detector.backend}`] : []),
-          ...(engine.identity ? ['identity: faceres'] : []),
+          'identity: faceres (on demand)',
         ].join('; '),
         detector: engine.detector ? engine.detector.backend : null,
         verdicts: engine.detector?.release.liveVerdicts ?? false,
       },
     });
     if (engine.detectorError) console.warn(`Unmask: ${engine.detectorError}`);
-    if (engine.identityError) console.warn(`Unmask: ${engine.identityError}`);
     return engine;
   },
   (error: unknown) => {

@@ -117,8 +117,9 @@ export const SWAP_DROP_MARK_SECONDS = 1;
  * same frame, so the body and background go on and only the face changes, as when a live swap drops. The pair is the
  * one whose swap and real faces the identity model tells apart best among the near-frontal ones (training/
  * identity_check.py; with the swap's first frames as the reference, its other frames 0.90, the real ones 0.49). Layout:
- * 1 s of black (a marker), the swap forward, backward, forward (16.8 s), then the real frames backward and forward
- * (11.2 s). Scaled to the fake camera's 640 px width. Null without the data.
+ * 1 s of black (a marker), the swap forward, backward, forward (16.8 s), then the real frames backward, forward,
+ * backward, forward (22.4 s, so that a 25 s step started after the marker ends before the clip loops to its black).
+ * Scaled to the fake camera's 640 px width. Null without the data.
  */
 export async function ensureSwapDropClip(): Promise<ChallengeClip | null> {
   const swapSrc = resolve(DATA_DIR, `dfl/fake/${SWAP_DROP_PAIR}.mp4`);
@@ -132,9 +133,10 @@ export async function ensureSwapDropClip(): Promise<ChallengeClip | null> {
       `[0:v]${fit},split=4[s1][s2][s3][k]`,
       `[k]trim=0:${SWAP_DROP_MARK_SECONDS},setpts=PTS-STARTPTS,drawbox=c=black:t=fill[black]`,
       '[s2]reverse[s2r]',
-      `[1:v]${fit},split=2[r1][r2]`,
+      `[1:v]${fit},split=4[r1][r2][r3][r4]`,
       '[r1]reverse[r1r]',
-      '[black][s1][s2r][s3][r1r][r2]concat=n=6:v=1:a=0[out]',
+      '[r3]reverse[r3r]',
+      '[black][s1][s2r][s3][r1r][r2][r3r][r4]concat=n=8:v=1:a=0[out]',
     ].join(';');
     const tmp = `${mp4}.tmp.mp4`;
     ffmpeg(['-i', swapSrc, '-i', realSrc, '-filter_complex', graph, '-map', '[out]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', tmp]);
