@@ -216,6 +216,7 @@ export class FaceEngine {
       tfWasmMb: mb(tfHeap?.HEAPU8.buffer.byteLength ?? null),
       tfTensorMb: mb(tensors.numBytes) ?? 0,
       tfTensors: tensors.numTensors,
+      jsHeapMb: mb((performance as { memory?: { usedJSHeapSize?: number } }).memory?.usedJSHeapSize ?? null),
     };
   }
 
