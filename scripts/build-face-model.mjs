@@ -651,7 +651,7 @@ function refineAttentionModel(model) {
 }
 
 /** Adds (or replaces) the TFLITE_METADATA buffer declaring the input normalisation. */
-function addMetadata(model, { name, description, mean, std, outputNames }) {
+export function addMetadata(model, { name, description, mean, std, outputNames }) {
   const sg = model.subgraphs[0];
   if (sg.inputs.length !== 1) throw new Error('expected one input');
   const input = sg.tensors[sg.inputs[0]];

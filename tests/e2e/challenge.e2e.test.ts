@@ -151,13 +151,15 @@ describe.skipIf(!real || !swap)('verify this caller (side panel, real clip and s
     }
   }, 240_000);
 
-  // The stand-in's face is gone for 4-5 s per side: in the live engine the check ends "failed" (the loss is counted)
-  // or "inconclusive" (no face for 5 s ends it first), run to run. Never "passed": that is what this test holds.
+  // The stand-in's face is gone for 4-5 s per side: in the live engine the check ends "failed" (the loss is counted),
+  // "inconclusive" (no face for 5 s ends it first) or "not performed" (the smeared face followed to past 30° by the
+  // second look, so the loss is put down to the turn, and the turn never seen reaching 40°), run to run. Never
+  // "passed": that is what this test holds.
   it('never passes a stand-in swap that smears past 25° of turn, and puts the result in the exported report', async () => {
     const server = await startCallServer();
     const run = await runCheck(swap!, server);
     try {
-      expect(['failed', 'inconclusive']).toContain(run.outcome);
+      expect(['failed', 'inconclusive', 'not-performed']).toContain(run.outcome);
       expect(run.text).not.toContain('Verification: Passed');
       const state = await tabState(run.browser.serviceWorker, run.call.url());
       expect(state?.participants[0]?.verification?.outcome).toBe(run.outcome);
@@ -166,10 +168,11 @@ describe.skipIf(!real || !swap)('verify this caller (side panel, real clip and s
         // The failure raises the verdict even though the detector's own verdicts are not released.
         await waitFor(() => readOverlays(run.call), (o) => /Suspicious/.test(o[0]?.text ?? ''), 10_000, 'a Suspicious badge');
         expect(state?.participants[0]?.verification?.raised).toBe(true);
-      } else expect(run.text).toMatch(/no face was in view for 5 s/);
+      } else if (run.outcome === 'inconclusive') expect(run.text).toMatch(/no face was in view for 5 s/);
+      else expect(run.text).toMatch(/The step was not done within 25 s/);
 
       // The report of this call carries the check, step by step.
-      const exported = await exportedReport(run, /Head turn \(left first\): (failed|inconclusive)/);
+      const exported = await exportedReport(run, /Head turn \(left first\): (failed|inconclusive|not performed)/);
       const check = exported.report.challenges[0];
       expect(check).toMatchObject({ participantId: state?.participants[0]?.id, outcome: run.outcome, counted: run.outcome === 'failed', challenge: 'Head turn (left first)' });
       expect(check?.steps[0]?.measurements.yawTargetDeg).toBe(40);
