@@ -51,8 +51,10 @@ const controlMode = arg('control', 'parallel');
  * when it can) before each sample: to tell memory that is held from garbage not yet collected.
  */
 const forceGc = process.argv.includes('--gc');
+/** `--detector-off`: the analysed call runs without the face-swap detector (e2e builds run it on every frame otherwise). */
+const detectorOff = process.argv.includes('--detector-off');
 if (!(minutes > 0) || counts.some((n) => !(n >= 1 && n <= 5)) || !(intervalS >= 1) || !['parallel', 'before', 'none'].includes(controlMode)) {
-  console.error('usage: npm run soak -- --minutes N [--participants 1,4] [--interval 30] [--control parallel|before|none] [--gc] [--json OUT] [--dist DIR]');
+  console.error('usage: npm run soak -- --minutes N [--participants 1,4] [--interval 30] [--control parallel|before|none] [--gc] [--detector-off] [--json OUT] [--dist DIR]');
   process.exit(2);
 }
 
@@ -137,7 +139,7 @@ async function soak(participants: number, clip: string, origin: string): Promise
     before = renderers(profileDir);
     const call = await browser.context.newPage();
     const { cdp, contexts } = await attachContentWorld(call);
-    const callPid = await openTab(call, `${origin}/?participants=${participants}`, profileDir, before);
+    const callPid = await openTab(call, `${origin}/?participants=${participants}${detectorOff ? '&unmaskDetectorOff' : ''}`, profileDir, before);
     if (callPid === controlPid) throw new Error('the call and the control share a renderer: the comparison would mean nothing');
     await waitFor(() => tabState(browser.serviceWorker, origin), (s) => (s?.participants ?? []).filter((p) => p.state === 'face-tracked').length === participants, 180_000, `${participants} tracked participants`);
     const controlState = await tabState(browser.serviceWorker, controlOrigin);

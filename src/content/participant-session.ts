@@ -20,6 +20,12 @@ import { ParticipantOverlay } from './overlay';
 import { ParticipantChallenge } from './participant-challenge';
 import type { ChallengeResult as ReportChallenge } from '../shared/report-types';
 
+/**
+ * End-to-end builds only: a call page opened with `unmaskDetectorOff` in its query runs without the detector (the
+ * soak's `--detector-off`, to tell which part of the engine the extension renderer's memory growth comes from).
+ */
+const E2E_DETECTOR_OFF = __UNMASK_E2E__ && new URLSearchParams(location.search).has('unmaskDetectorOff');
+
 /** Stills are kept at this width at most: enough to recognise a face, small in memory (~30 KB as JPEG). */
 const STILL_MAX_WIDTH = 480;
 
@@ -186,7 +192,7 @@ export class ParticipantSession {
         // The detector runs in calls only for a model released for live verdicts: an unreleased one would cost the
         // user's CPU for nothing shown. Test builds always run it, so the benchmark measures the whole engine.
         // A running check compares the detector's score with the caller's calm frames, so it runs then too.
-        const detect = __UNMASK_E2E__ || (status.kind === 'ready' && status.verdicts) || this.challenge.running;
+        const detect = (__UNMASK_E2E__ && !E2E_DETECTOR_OFF) || (status.kind === 'ready' && status.verdicts) || this.challenge.running;
         const scoreFaces = detect ? viewForVideoFrame(this.scoredFrames) : null;
         // A running check compares who the face is across its steps (identity continuity): only then is it described.
         const identify = this.challenge.running;
