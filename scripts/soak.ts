@@ -53,8 +53,10 @@ const controlMode = arg('control', 'parallel');
 const forceGc = process.argv.includes('--gc');
 /** `--detector-off`: the analysed call runs without the face-swap detector (e2e builds run it on every frame otherwise). */
 const detectorOff = process.argv.includes('--detector-off');
+/** `--landmarks-off`: the engine answers every frame without running the landmarker (frames still travel). */
+const landmarksOff = process.argv.includes('--landmarks-off');
 if (!(minutes > 0) || counts.some((n) => !(n >= 1 && n <= 5)) || !(intervalS >= 1) || !['parallel', 'before', 'none'].includes(controlMode)) {
-  console.error('usage: npm run soak -- --minutes N [--participants 1,4] [--interval 30] [--control parallel|before|none] [--gc] [--detector-off] [--json OUT] [--dist DIR]');
+  console.error('usage: npm run soak -- --minutes N [--participants 1,4] [--interval 30] [--control parallel|before|none] [--gc] [--detector-off] [--landmarks-off] [--json OUT] [--dist DIR]');
   process.exit(2);
 }
 
@@ -139,9 +141,11 @@ async function soak(participants: number, clip: string, origin: string): Promise
     before = renderers(profileDir);
     const call = await browser.context.newPage();
     const { cdp, contexts } = await attachContentWorld(call);
-    const callPid = await openTab(call, `${origin}/?participants=${participants}${detectorOff ? '&unmaskDetectorOff' : ''}`, profileDir, before);
+    const callPid = await openTab(call, `${origin}/?participants=${participants}${detectorOff ? '&unmaskDetectorOff' : ''}${landmarksOff ? '&unmaskLandmarksOff' : ''}`, profileDir, before);
     if (callPid === controlPid) throw new Error('the call and the control share a renderer: the comparison would mean nothing');
-    await waitFor(() => tabState(browser.serviceWorker, origin), (s) => (s?.participants ?? []).filter((p) => p.state === 'face-tracked').length === participants, 180_000, `${participants} tracked participants`);
+    // With the landmarker off no face is ever tracked: then every participant analysed at all is the start.
+    const started = (p: { state: string; framesAnalysed: number }): boolean => (landmarksOff ? p.framesAnalysed > 0 : p.state === 'face-tracked');
+    await waitFor(() => tabState(browser.serviceWorker, origin), (s) => (s?.participants ?? []).filter(started).length === participants, 180_000, `${participants} tracked participants`);
     const controlState = await tabState(browser.serviceWorker, controlOrigin);
     if (controlState !== null) throw new Error('the control tab is being analysed: it is no control');
 

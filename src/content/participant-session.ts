@@ -25,6 +25,9 @@ import type { ChallengeResult as ReportChallenge } from '../shared/report-types'
  * soak's `--detector-off`, to tell which part of the engine the extension renderer's memory growth comes from).
  */
 const E2E_DETECTOR_OFF = __UNMASK_E2E__ && new URLSearchParams(location.search).has('unmaskDetectorOff');
+/** End-to-end builds only: `unmaskLandmarksOff` in the call page's query: the engine answers every frame without
+ * running the landmarker (the soak's `--landmarks-off`: frames still travel, are received and closed). */
+const E2E_LANDMARKS_OFF = __UNMASK_E2E__ && new URLSearchParams(location.search).has('unmaskLandmarksOff');
 
 /** Stills are kept at this width at most: enough to recognise a face, small in memory (~30 KB as JPEG). */
 const STILL_MAX_WIDTH = 480;
@@ -196,7 +199,7 @@ export class ParticipantSession {
         const scoreFaces = detect ? viewForVideoFrame(this.scoredFrames) : null;
         // A running check compares who the face is across its steps (identity continuity): only then is it described.
         const identify = this.challenge.running;
-        const sent = this.engine.send({ type: 'frame', participantId: this.id, frameId, sampledAt: now, bitmap, sourceWidth: videoWidth, sourceHeight: videoHeight, scoreFaces, identify });
+        const sent = this.engine.send({ type: 'frame', participantId: this.id, frameId, sampledAt: now, bitmap, sourceWidth: videoWidth, sourceHeight: videoHeight, scoreFaces, identify, ...(E2E_LANDMARKS_OFF ? { e2eLandmarksOff: true } : {}) });
         if (sent && detect) this.scoredFrames++; // a frame that never left does not use up its view
         if (!sent) {
           bitmap.close();

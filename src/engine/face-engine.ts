@@ -119,7 +119,8 @@ export class FaceEngine {
     }
     const start = performance.now();
     const { bitmap } = frame;
-    const result = this.landmarker.detect(bitmap);
+    const result: FaceLandmarkerResult =
+      __UNMASK_E2E__ && frame.e2eLandmarksOff === true ? { faceLandmarks: [], faceBlendshapes: [], facialTransformationMatrixes: [] } : this.landmarker.detect(bitmap);
     const found = this.measured(result);
     found.push(...this.lookAgain(bitmap, tracker, found));
     const landmarkMs = performance.now() - start;

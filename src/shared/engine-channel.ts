@@ -26,6 +26,8 @@ export interface FrameRequest {
   scoreFaces: DetectorView | null;
   /** Describe the near-frontal faces with the face-recognition model (a caller check is running). */
   identify?: boolean;
+  /** End-to-end builds' engine only (the soak): answer without running the landmarker. Ignored by release builds. */
+  e2eLandmarksOff?: boolean;
 }
 
 /** The buffers a result's faces carry (landmarks, descriptors): transferred, not copied, on every hop. */
