@@ -78,8 +78,8 @@ interface Sample {
   mediapipeWasmMb: number | null;
   tfWasmMb: number | null;
   tfTensorMb: number | null;
-  /** JS heaps in use: the engine worker's, and the main thread's of the extension renderer (offscreen document and engine frames). */
-  workerJsMb: number | null;
+  /** The JS heap in use on the extension renderer's main thread (offscreen document and engine frames). Workers have
+   * no `performance.memory`: the engine worker's heap was read once over CDP instead (docs/benchmarks.md). */
   extensionMainJsMb: number | null;
 }
 
@@ -191,12 +191,11 @@ async function soak(participants: number, clip: string, origin: string): Promise
         mediapipeWasmMb: memory?.mediapipeWasmMb ?? null,
         tfWasmMb: memory?.tfWasmMb ?? null,
         tfTensorMb: memory?.tfTensorMb ?? null,
-        workerJsMb: memory?.jsHeapMb ?? null,
         extensionMainJsMb,
       });
       lastAt = now;
       const last = samples[samples.length - 1]!;
-      process.stderr.write(`  ${participants}p t=${last.t}s call ${last.callTabMb} MB, control ${last.controlTabMb} MB, extension ${last.extensionMb} MB, gpu ${last.gpuMb} MB, engine ${last.engineMedianMs} ms, ${last.fps} fps, wasm ${last.mediapipeWasmMb} + ${last.tfWasmMb} MB, tensors ${last.tfTensorMb} MB, JS heap worker ${last.workerJsMb} MB, main ${last.extensionMainJsMb} MB\n`);
+      process.stderr.write(`  ${participants}p t=${last.t}s call ${last.callTabMb} MB, control ${last.controlTabMb} MB, extension ${last.extensionMb} MB, gpu ${last.gpuMb} MB, engine ${last.engineMedianMs} ms, ${last.fps} fps, wasm ${last.mediapipeWasmMb} + ${last.tfWasmMb} MB, tensors ${last.tfTensorMb} MB, main-thread JS heap ${last.extensionMainJsMb} MB\n`);
     });
     await cdp.detach();
     const first = samples[0]!;
@@ -230,10 +229,10 @@ console.log(`\nUnmask soak — ${new Date().toISOString()} — ${machine}\n`);
 console.log('Private memory (MB) of each Chromium process, sampled during the call; the control is the same call page in another tab, not analysed.\n');
 for (const run of runs) {
   console.log(`### ${run.participants} participant${run.participants > 1 ? 's' : ''}, ${run.minutes} min, control ${run.control === 'before' ? 'run alone before the call (same minutes)' : 'beside the call'}\n`);
-  console.log('| t (s) | call tab | control tab | extension | GPU | browser | all | engine ms median (p95) | analysed fps per participant | engine wasm: MediaPipe + TF.js (tensors) | JS heap: worker / extension main thread |');
+  console.log('| t (s) | call tab | control tab | extension | GPU | browser | all | engine ms median (p95) | analysed fps per participant | engine wasm: MediaPipe + TF.js (tensors) | JS heap: extension main thread |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of run.samples)
-    console.log(`| ${s.t} | ${s.callTabMb} | ${s.controlTabMb} | ${s.extensionMb} | ${s.gpuMb} | ${s.browserMb} | ${s.allMb} | ${s.engineMedianMs} (${s.engineP95Ms}) | ${s.fps} | ${s.mediapipeWasmMb} + ${s.tfWasmMb} (${s.tfTensorMb}) | ${s.workerJsMb} / ${s.extensionMainJsMb} |`);
+    console.log(`| ${s.t} | ${s.callTabMb} | ${s.controlTabMb} | ${s.extensionMb} | ${s.gpuMb} | ${s.browserMb} | ${s.allMb} | ${s.engineMedianMs} (${s.engineP95Ms}) | ${s.fps} | ${s.mediapipeWasmMb} + ${s.tfWasmMb} (${s.tfTensorMb}) | ${s.extensionMainJsMb} |`);
   const g = run.growthMb;
   const h = run.secondHalfGrowthMb;
   console.log(`\nGrowth from the first sample: call tab ${g.callTab} MB, control ${g.controlTab} MB, call tab over control **${g.callOverControl} MB** (goal <= 50), extension **${g.extension} MB** (goal <= 20), GPU ${g.gpu} MB.`);

@@ -21,13 +21,14 @@ import { ParticipantChallenge } from './participant-challenge';
 import type { ChallengeResult as ReportChallenge } from '../shared/report-types';
 
 /**
- * End-to-end builds only: a call page opened with `unmaskDetectorOff` in its query runs without the detector (the
- * soak's `--detector-off`, to tell which part of the engine the extension renderer's memory growth comes from).
+ * End-to-end builds only, for the soak (to tell which part of the engine the extension renderer's memory growth comes
+ * from): a call page opened with `unmaskDetectorOff` in its query runs without the detector (`--detector-off`); with
+ * `unmaskLandmarksOff` the engine answers every frame without running the landmarker (`--landmarks-off`: frames still
+ * travel, are received and closed).
  */
-const E2E_DETECTOR_OFF = __UNMASK_E2E__ && new URLSearchParams(location.search).has('unmaskDetectorOff');
-/** End-to-end builds only: `unmaskLandmarksOff` in the call page's query: the engine answers every frame without
- * running the landmarker (the soak's `--landmarks-off`: frames still travel, are received and closed). */
-const E2E_LANDMARKS_OFF = __UNMASK_E2E__ && new URLSearchParams(location.search).has('unmaskLandmarksOff');
+const E2E_QUERY = __UNMASK_E2E__ ? new URLSearchParams(location.search) : null;
+const E2E_DETECTOR_OFF = E2E_QUERY?.has('unmaskDetectorOff') === true;
+const E2E_LANDMARKS_OFF = E2E_QUERY?.has('unmaskLandmarksOff') === true;
 
 /** Stills are kept at this width at most: enough to recognise a face, small in memory (~30 KB as JPEG). */
 const STILL_MAX_WIDTH = 480;

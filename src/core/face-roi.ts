@@ -30,13 +30,8 @@ export const FACE_ROI = {
   minIouWithLast: 0.1,
 } as const;
 
-/** A crop of the frame, in frame pixels (square unless clipped by the frame's edge). */
-export interface Roi {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+/** A crop of the frame: a box in frame pixels, not normalised (square unless clipped by the frame's edge). */
+export type Roi = Box;
 
 /** The square crop around a face box (normalised to the frame), clipped to the frame; null when too small to use. */
 export function roiAround(box: Box, frameWidth: number, frameHeight: number): Roi | null {

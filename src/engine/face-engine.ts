@@ -38,8 +38,6 @@ export class FaceEngine {
   private tfHeap: EmscriptenHeap | null | undefined = undefined;
   /** Where a missing face gets its second look (core/face-roi.ts); made on first use. */
   private roiCanvas: OffscreenCanvas | null = null;
-  /** Faces found only by the second look, since the engine started (for the benchmark). */
-  private foundAgain = 0;
 
   private constructor(
     private readonly landmarker: FaceLandmarker,
@@ -193,10 +191,8 @@ export class FaceEngine {
       });
       const match = matchInRoi(missing.box, inCrop.map((f) => f.box));
       const face = inCrop[match];
-      if (face && !found.some((f) => iou(f.box, face.box) > 0.5)) {
-        again.push(face);
-        this.foundAgain++;
-      }
+      // Not a face the whole-frame pass already has (the crop can take in a neighbour).
+      if (face && !found.some((f) => iou(f.box, face.box) > 0.5)) again.push(face);
     }
     return again;
   }
@@ -217,17 +213,10 @@ export class FaceEngine {
       tfWasmMb: mb(tfHeap?.HEAPU8.buffer.byteLength ?? null),
       tfTensorMb: mb(tensors.numBytes) ?? 0,
       tfTensors: tensors.numTensors,
-      jsHeapMb: mb((performance as { memory?: { usedJSHeapSize?: number } }).memory?.usedJSHeapSize ?? null),
     };
   }
 
-  /** Faces found only by the second look since the engine started. */
-  get facesFoundAgain(): number {
-    return this.foundAgain;
-  }
-
-  private observe(found: MeasuredFace[], bitmap: ImageBitmap, frame: FrameRequest, tracker: FaceTracker): FaceObservation[] {
-    const faces = found;
+  private observe(faces: MeasuredFace[], bitmap: ImageBitmap, frame: FrameRequest, tracker: FaceTracker): FaceObservation[] {
     const ids = tracker.assign(faces.map((f) => f.box));
     // Face size in the participant's real pixels: the engine sees a downscaled copy.
     const scale = frame.sourceWidth > 0 ? frame.sourceWidth / bitmap.width : 1;

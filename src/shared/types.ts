@@ -82,8 +82,6 @@ export interface EngineMemory {
   tfWasmMb: number | null;
   tfTensorMb: number;
   tfTensors: number;
-  /** The worker's JS heap in use (Chromium's `performance.memory`), where the worker has it. */
-  jsHeapMb: number | null;
 }
 
 /** What the user is told about a participant. Deliberately no risk score until a face-swap model exists. */
