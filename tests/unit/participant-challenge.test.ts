@@ -11,6 +11,7 @@ import { challengeRecordProblem } from '../../src/core/report-format';
 import type { ChallengeResult as ReportChallenge } from '../../src/shared/report-types';
 import type { FaceObservation, FrameResult, ParticipantSummary } from '../../src/shared/types';
 import { calm, DT, framesOf, headTurn, leanIn, type Motion } from './challenge-fixtures';
+import { participantSummary } from './fixtures/participant';
 
 /** A sample of the fixtures as the engine would have answered it (landmarks aside). */
 function resultOf(motionFrame: ReturnType<typeof framesOf>[number], sampledAtMs: number): FrameResult {
@@ -30,23 +31,11 @@ function resultOf(motionFrame: ReturnType<typeof framesOf>[number], sampledAtMs:
 }
 
 function summary(over: Partial<ParticipantSummary> = {}): ParticipantSummary {
-  return {
-    id: 'p1',
-    label: 'Caller',
-    state: 'face-tracked',
-    detail: 'Face tracked.',
-    faces: [],
+  return participantSummary({
     risk: { verdict: 'insufficient', score: null, since: 0, reason: 'the face-swap model is still in development' },
     verdictsAvailable: false,
-    analysedFps: 5,
-    engineMsMedian: 10,
-    latencyMsMedian: 30,
-    framesAnalysed: 10,
-    since: 0,
-    challenge: null,
-    verification: null,
     ...over,
-  };
+  });
 }
 
 let controller: AbortController;

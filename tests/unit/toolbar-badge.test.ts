@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { badgeFor } from '../../src/background/toolbar-badge';
 import type { EngineStatus, ParticipantState, ParticipantSummary, TabState } from '../../src/shared/types';
+import { participantSummary } from './fixtures/participant';
 
 function participant(id: string, state: ParticipantState): ParticipantSummary {
-  return {
-    id,
-    label: id,
-    state,
-    detail: '',
-    faces: [],
-    risk: { verdict: 'insufficient', score: null, since: 0, reason: 'not enough time yet' },
-    verdictsAvailable: true,
-    analysedFps: 5,
-    engineMsMedian: 10,
-    latencyMsMedian: 30,
-    framesAnalysed: 10,
-    since: 0,
-    challenge: null,
-    verification: null,
-  };
+  return participantSummary({ id, label: id, state, detail: '' });
 }
 
 function tab(participants: ParticipantSummary[], engine: EngineStatus = { kind: 'ready', loadMs: 500, backend: 'GPU', detector: 'wasm', verdicts: true }, enabled = true): TabState {
