@@ -4,6 +4,8 @@
 // dependency; its tarball is fetched once into .cache/npm-hands/ and checked against a pinned SHA-256).
 //
 //   node scripts/build-hand-model.mjs [out.task]     (default .cache/hand-model/hand_landmarker.task)
+//   `npm run models` writes public/engine-assets/hand_landmarker.task, which the engine loads for a hand pass
+//   (src/engine/hand-finder.ts).
 //
 // - palm_detection_full.tflite (192 px, 2016 anchors x 18 coords + scores) sits inside
 //   hands_solution_packed_assets.data at the byte range its loader lists; hand_landmark_full.tflite (224 px; outputs 63
@@ -11,7 +13,6 @@
 //   shapes and order the Tasks graph wants; they only lack the TFLite metadata declaring input normalisation, added
 //   here as for the face bundle (scripts/build-face-model.mjs): both take RGB in [0, 1] (mean 0, std 255).
 // - Checked in Debian's Chromium with `npx tsx scripts/check-hand-model.ts` (docs/benchmarks.md has what it found).
-//   Not yet used by the engine: the hand pass stays off until it is measured on people doing it.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

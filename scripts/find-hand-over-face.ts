@@ -4,13 +4,18 @@
  * in Debian's Chromium on frames of each clip, and reports the frames where hand landmarks lie over the face's box
  * (or where a face seen a moment ago is gone while a hand is where it was).
  *
- *   npx tsx scripts/find-hand-over-face.ts CLIP... [--fps 2]
+ *   npx tsx scripts/find-hand-over-face.ts CLIP... [--fps 2] [--coverage]
+ *
+ * --coverage also prints, per frame, the share of the face box that the hands cover, measured as the caller check
+ * measures it (core/hand-box.ts's box around the hand's joints, core/challenge/measures.ts's coverage).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { coverage } from '../src/core/challenge/measures';
+import { handBox } from '../src/core/hand-box';
 import { launchToolChromium } from './lib/chromium.mjs';
 import { serveFolders } from './lib/static-server';
 
@@ -18,6 +23,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const fpsAt = process.argv.indexOf('--fps');
 const fps = fpsAt > 0 ? Number(process.argv[fpsAt + 1]) : 2;
 const clips = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--fps');
+const printCoverage = process.argv.includes('--coverage');
 if (!clips.length || !(fps > 0)) {
   console.error('usage: npx tsx scripts/find-hand-over-face.ts CLIP... [--fps 2]');
   process.exit(2);
@@ -73,6 +79,15 @@ try {
       }
       if (r.face) lastFace = r.face;
     });
+    if (printCoverage) {
+      const shares = rows.map((r, i) => {
+        if (!r.face) return `${(i / fps).toFixed(1)}s:-`;
+        const faceBox = { x: r.face.x0, y: r.face.y0, width: r.face.x1 - r.face.x0, height: r.face.y1 - r.face.y0 };
+        const boxes = r.hands.map((h) => handBox(h.map(([x, y]) => ({ x, y })))).filter((b) => b !== null);
+        return `${(i / fps).toFixed(1)}s:${Math.round(coverage(faceBox, boxes) * 100)}%`;
+      });
+      console.log(`  coverage of the face box: ${shares.join(' ')}`);
+    }
     console.log(`${basename(dirname(dirname(clip)))}/${basename(dirname(clip))}/${basename(clip)}\t${rows.length} frames\tfaces ${rows.filter((r) => r.face).length}\thands ${rows.filter((r) => r.hands.length).length}\thand over face: ${hits.length ? hits.join(' ') : '-'}`);
     await page.close();
     s.close();

@@ -58,13 +58,19 @@ export class ParticipantChallenge {
   }
 
   /**
-   * Starts a check. `only` (test builds only) fixes the steps; otherwise two or three are picked at random, never the
-   * hand pass, which needs a hand model the engine does not have yet.
+   * Whether this check's frames should carry hands: it is running and one of its steps is a hand pass. The whole check,
+   * not only that step: the hand model then loads while the first words are read, and a hand over the face explains
+   * a lost face or keeps a frame out of the identity comparison in the other steps too.
    */
+  get wantsHands(): boolean {
+    return this.running && this.steps.some((s) => s.kind === 'hand-pass');
+  }
+
+  /** Starts a check. `only` (test builds only) fixes the steps; otherwise two or three are picked at random. */
   start(only: readonly StepId[] | null): { ok: true } | { ok: false; error: string } {
     if (this.running) return { ok: false, error: 'A check of this participant is already running.' };
     const count = secureRandom() < 0.5 ? 2 : 3;
-    this.steps = only && only.length > 0 ? only.map((id) => stepById(id)) : pickSteps(secureRandom, count, { handModel: false });
+    this.steps = only && only.length > 0 ? only.map((id) => stepById(id)) : pickSteps(secureRandom, count, { handModel: true });
     const now = nowSeconds();
     const calm = this.recent.filter((s) => now - s.t <= RECENT_SECONDS);
     this.session = new ChallengeSession(this.participantId, this.steps, { ...DEFAULT_CHALLENGE_CONFIG, scoreDecides: this.detectorReleased() }, calm);
@@ -76,7 +82,9 @@ export class ParticipantChallenge {
   /** The user said the words and pressed "Start": the current step is measured. */
   beginStep(): { ok: true } | { ok: false; error: string } {
     if (this.session?.currentPhase !== 'instructing') return { ok: false, error: 'No step is waiting to start.' };
-    this.show(this.session.beginStep(nowSeconds()));
+    const view = this.session.beginStep(nowSeconds());
+    this.show(view);
+    if (view.phase === 'instructing' && view.preparing) return { ok: false, error: `Not ready yet: ${view.preparing}.` };
     return { ok: true };
   }
 

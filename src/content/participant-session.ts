@@ -200,7 +200,8 @@ export class ParticipantSession {
         const scoreFaces = detect ? viewForVideoFrame(this.scoredFrames) : null;
         // A running check compares who the face is across its steps (identity continuity): only then is it described.
         const identify = this.challenge.running;
-        const sent = this.engine.send({ type: 'frame', participantId: this.id, frameId, sampledAt: now, bitmap, sourceWidth: videoWidth, sourceHeight: videoHeight, scoreFaces, identify, ...(E2E_LANDMARKS_OFF ? { e2eLandmarksOff: true } : {}) });
+        const findHands = this.challenge.wantsHands;
+        const sent = this.engine.send({ type: 'frame', participantId: this.id, frameId, sampledAt: now, bitmap, sourceWidth: videoWidth, sourceHeight: videoHeight, scoreFaces, identify, findHands, ...(E2E_LANDMARKS_OFF ? { e2eLandmarksOff: true } : {}) });
         if (sent && detect) this.scoredFrames++; // a frame that never left does not use up its view
         if (!sent) {
           bitmap.close();

@@ -20,6 +20,7 @@ import type { EngineMemory, FaceObservation, FrameResult } from '../shared/types
 import { describable } from '../core/face-identity';
 import { AlignedFaceCropper } from './face-crop';
 import { FaceIdentity } from './face-identity';
+import { HandFinder } from './hand-finder';
 import { SwapDetector } from './swap-detector';
 
 export const ENGINE_ASSETS = 'engine-assets';
@@ -45,6 +46,7 @@ export class FaceEngine {
     readonly detector: SwapDetector | null,
     readonly detectorError: string | null,
     private readonly assetsBase: string,
+    private readonly fileset: Awaited<ReturnType<typeof FilesetResolver.forVisionTasks>>,
   ) {}
 
   /**
@@ -70,6 +72,28 @@ export class FaceEngine {
     return this.identity;
   }
 
+  /**
+   * The hand model (engine/hand-finder.ts), loaded like the identity model: on the first frame of a check that has a
+   * hand pass. Until it is ready frames carry no `hands`, and the hand pass says the detector is not loaded.
+   */
+  private hands: HandFinder | null = null;
+  private handsLoad: Promise<void> | null = null;
+  /** Why the hand model could not load (a hand pass is then inconclusive, and says so). */
+  handsError: string | null = null;
+
+  private wantHands(): HandFinder | null {
+    this.handsLoad ??= HandFinder.load(this.fileset, this.assetsBase).then(
+      (m) => {
+        this.hands = m;
+      },
+      (e: unknown) => {
+        this.handsError = `hand model unavailable: ${String(e)}`;
+        console.warn(`Unmask: ${this.handsError}`);
+      },
+    );
+    return this.hands;
+  }
+
   /** Loads the wasm and models from the extension's own files; nothing is fetched from anywhere else. */
   static async load(assetsBase: string): Promise<FaceEngine> {
     const detector = SwapDetector.load(assetsBase).then(
@@ -90,7 +114,7 @@ export class FaceEngine {
     });
     const { d, error } = await detector;
     // The identity model loads later, on demand, on the TF.js backend the detector picked (wantIdentity()).
-    return new FaceEngine(landmarker, d, error, assetsBase);
+    return new FaceEngine(landmarker, d, error, assetsBase, fileset);
   }
 
   forget(trackKey: string): void {
@@ -137,6 +161,8 @@ export class FaceEngine {
         if (descriptor) face.embedding = descriptor;
       }
     }
+    const handFinder = frame.findHands === true ? this.wantHands() : null;
+    const hands = handFinder ? handFinder.find(bitmap) : undefined;
     const now = performance.now();
     return {
       participantId: frame.participantId,
@@ -148,6 +174,7 @@ export class FaceEngine {
       frameWidth: bitmap.width,
       frameHeight: bitmap.height,
       faces,
+      ...(hands ? { hands } : {}),
     };
   }
 

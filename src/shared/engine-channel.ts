@@ -26,6 +26,8 @@ export interface FrameRequest {
   scoreFaces: DetectorView | null;
   /** Describe the near-frontal faces with the face-recognition model (a caller check is running). */
   identify?: boolean;
+  /** Look for hands in the frame (a caller check with a hand pass is running). */
+  findHands?: boolean;
   /** End-to-end builds' engine only (the soak): answer without running the landmarker. Ignored by release builds. */
   e2eLandmarksOff?: boolean;
 }
@@ -92,7 +94,8 @@ export function isEngineRequest(v: unknown): v is EngineRequest {
     isNonNegativeInt(v.sourceWidth) &&
     isNonNegativeInt(v.sourceHeight) &&
     (v.scoreFaces === null || isOneOf(DETECTOR_VIEWS)(v.scoreFaces)) &&
-    (v.identify === undefined || typeof v.identify === 'boolean')
+    (v.identify === undefined || typeof v.identify === 'boolean') &&
+    (v.findHands === undefined || typeof v.findHands === 'boolean')
   );
 }
 

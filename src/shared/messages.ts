@@ -200,6 +200,7 @@ const isChallengeLive = (v: unknown): boolean =>
   (v.instruction === null || isBoundedString(500)(v.instruction)) &&
   isBoundedString(500)(v.feedback) &&
   (v.secondsLeft === null || isNonNegativeInt(v.secondsLeft)) &&
+  (v.preparing === null || isBoundedString(500)(v.preparing)) &&
   (v.outcome === null || isOneOf(CHALLENGE_OUTCOMES)(v.outcome)) &&
   (v.summary === null || isBoundedString(500)(v.summary)) &&
   isShortList(v.reasons) &&

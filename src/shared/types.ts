@@ -72,6 +72,8 @@ export interface FrameResult {
   frameWidth: number;
   frameHeight: number;
   faces: FaceObservation[];
+  /** Hands in the frame (normalised boxes); present only on frames that asked for them, once the hand model is loaded. */
+  hands?: Box[];
   /** End-to-end builds only (the soak reads it): the engine worker's memory. */
   engineMemory?: EngineMemory;
 }
@@ -168,6 +170,8 @@ export interface ChallengeLive {
   /** The live line: what is still missing ("turn further: 35° of 60°"), problems, seconds left. */
   feedback: string;
   secondsLeft: number | null;
+  /** Before the first step: what the check still waits for ("learning the caller's face"); "Start" waits meanwhile. */
+  preparing: string | null;
   /** When done: */
   outcome: ChallengeOutcome | null;
   summary: string | null;

@@ -110,7 +110,10 @@ function challengeBox(p: ParticipantSummary, c: ChallengeLive): HTMLElement {
   feedback.setAttribute('role', 'status');
   box.append(feedback);
   if (c.phase === 'instructing') {
-    box.append(actionButton('Start: they are doing it', p.id, 'begin-step'));
+    const start = actionButton('Start: they are doing it', p.id, 'begin-step');
+    // Not before the check has its reference (and its hand model): the feedback line says what it waits for.
+    start.disabled = c.preparing !== null;
+    box.append(start);
   }
   box.append(actionButton('Cancel check', p.id, 'cancel'));
   return box;

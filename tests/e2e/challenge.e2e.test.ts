@@ -17,7 +17,7 @@ import { verifyExport } from '../../src/core/report-format';
 import type { ReportExport } from '../../src/shared/report-types';
 import type { ParticipantSummary } from '../../src/shared/types';
 import { startCallServer } from './support/call-server';
-import { ensureRealHeadTurnClip, ensureSmearedSwapClip, ensureSwapDropClip, HEAD_TURN_SOURCE, SWAP_DROP_PAIR, type ChallengeClip } from './support/challenge-clips';
+import { ensureRealHandPassClip, ensureRealHeadTurnClip, ensureSmearedSwapClip, ensureSwapDropClip, HAND_PASS_SOURCE, HEAD_TURN_SOURCE, SWAP_DROP_PAIR, type ChallengeClip } from './support/challenge-clips';
 import { launchWithExtension, readOverlays, removeProfile, tabIdOf, tabState, waitFor, type ExtensionBrowser } from './support/browser';
 
 const real = await ensureRealHeadTurnClip();
@@ -25,6 +25,9 @@ if (!real) console.warn(`\n*** SKIPPED: caller-verification e2e needs ${HEAD_TUR
 const swap = real ? await ensureSmearedSwapClip(real) : null;
 const drop = await ensureSwapDropClip();
 if (!drop) console.warn(`\n*** SKIPPED: the swap-drop e2e needs dfl/{fake,real}/${SWAP_DROP_PAIR}.mp4 in the data (set UNMASK_DATA) ***\n`);
+
+const hands = await ensureRealHandPassClip();
+if (!hands) console.warn(`\n*** SKIPPED: the hand-pass e2e needs ${HAND_PASS_SOURCE} (set UNMASK_DATA to the data folder) ***\n`);
 
 const downloads = mkdtempSync(join(tmpdir(), 'unmask-challenge-'));
 afterAll(() => rmSync(downloads, { recursive: true, force: true }));
@@ -47,11 +50,35 @@ async function atCalmFront(person: Person): Promise<void> {
   await waitFor(yaw, (y) => y !== null && Math.abs(y) < 10, 20_000, 'the face back at the front');
 }
 
+/** The one step a check runs (a test build's hook fixes it), with the words and live feedback the panel must show. */
+interface CheckStep {
+  id: string;
+  say: RegExp;
+  feedback: RegExp;
+}
+
+const HEAD_TURN: CheckStep = {
+  id: 'head-turn-left-first',
+  say: /turn your head slowly to your left/,
+  feedback: /turn further to their (left|right): \d+° of 40°|one side done|Face not seen/,
+};
+const HAND_PASS: CheckStep = {
+  id: 'hand-pass',
+  say: /pass your open hand slowly in front of your face/,
+  feedback: /hand detector not loaded yet|hand not seen yet|hand seen beside the face|hand over the face \(\d+%\)/,
+};
+
+/** Clips that open with a black marker: start when the face appears after it (the clip's calm stretch). */
+async function afterBlackMarker(person: Person): Promise<void> {
+  await waitFor(person, (p) => (p?.faces.length ?? 0) === 0, 60_000, "the clip's black marker (no face)");
+  await waitFor(person, (p) => (p?.faces.length ?? 0) === 1, 20_000, 'the face after the marker');
+}
+
 /**
- * Plays `clip` into a call, runs one head-turn check from the side panel (started once `startWhen` returns), and
- * returns what the panel showed.
+ * Plays `clip` into a call, runs a one-step check from the side panel (started once `startWhen` returns), and returns
+ * what the panel showed.
  */
-async function runCheck(clip: ChallengeClip, server: Awaited<ReturnType<typeof startCallServer>>, startWhen: (person: Person) => Promise<void> = atCalmFront): Promise<CheckRun> {
+async function runCheck(clip: ChallengeClip, server: Awaited<ReturnType<typeof startCallServer>>, startWhen: (person: Person) => Promise<void> = atCalmFront, step: CheckStep = HEAD_TURN): Promise<CheckRun> {
   const browser = await launchWithExtension(clip.y4m);
   try {
     const call = await browser.context.newPage();
@@ -61,9 +88,9 @@ async function runCheck(clip: ChallengeClip, server: Awaited<ReturnType<typeof s
     const person = async (): Promise<ParticipantSummary | null> => (await tabState(browser.serviceWorker, call.url()))?.participants[0] ?? null;
     await waitFor(person, (p) => p?.state === 'face-tracked', 60_000, 'a tracked face');
 
-    // The panel as the side panel shows it, on this tab; the steps fixed to one head turn (a test build's hook).
+    // The panel as the side panel shows it, on this tab; the steps fixed to one step (a test build's hook).
     const panel = await browser.context.newPage();
-    await panel.goto(`chrome-extension://${browser.extensionId}/src/ui/panel.html?tab=${tabId}&steps=head-turn-left-first`);
+    await panel.goto(`chrome-extension://${browser.extensionId}/src/ui/panel.html?tab=${tabId}&steps=${step.id}`);
     const item = panel.locator('#participants > li').first();
     // Headless, the panel is a tab of its own, not a side panel beside the call: in front it would put the call tab
     // in the background, where Chromium throttles it to about one analysed frame a second (measured). The call stays
@@ -79,17 +106,19 @@ async function runCheck(clip: ChallengeClip, server: Awaited<ReturnType<typeof s
     await startWhen(person);
     const calmEngineMs = (await person())?.engineMsMedian ?? null;
     await press('start', 20_000);
-    await expect.poll(() => item.locator('.say').innerText(), { timeout: 10_000 }).toMatch(/turn your head slowly to your left/);
-    expect(await item.locator('.feedback').innerText()).toMatch(/Say the words to the caller, then press Start/);
+    await expect.poll(() => item.locator('.say').innerText(), { timeout: 10_000 }).toMatch(step.say);
+    // Until the check has learnt the caller's face (models load when it starts), it says so and "Start" waits.
+    expect(await item.locator('.feedback').innerText()).toMatch(/Say the words to the caller, then press Start|Getting ready: .*Say the words meanwhile/);
     // The user reads the words out (a couple of seconds): the calm frontal frames meanwhile are the check's reference.
     await call.waitForTimeout(2_500);
     // For the notes: the engine's time per frame over the last 3 s, calm before the check and now, with the caller's
     // near-frontal face described by the identity model on every frame.
     const checkEngineMs = (await person())?.engineMsMedian ?? null;
     console.log(`engine ms per frame (median of the last 3 s): calm ${calmEngineMs?.toFixed(1)}, during the check's words ${checkEngineMs?.toFixed(1)}`);
-    await press('begin-step', 5_000);
-    // Live feedback while the caller turns.
-    await expect.poll(() => item.locator('.feedback').innerText(), { timeout: 10_000 }).toMatch(/turn further to their (left|right): \d+° of 40°|one side done|Face not seen/);
+    // "Start" is enabled once the check has its reference face (and hand model): up to prepareLimitSeconds.
+    await press('begin-step', (DEFAULT_CHALLENGE_CONFIG.session.prepareLimitSeconds + 3) * 1000);
+    // Live feedback while the caller moves.
+    await expect.poll(() => item.locator('.feedback').innerText(), { timeout: 10_000 }).toMatch(step.feedback);
     await item.locator('.challenge[data-outcome]').waitFor({ state: 'attached', timeout: 60_000 });
     const outcome = (await item.locator('.challenge').getAttribute('data-outcome')) ?? '';
     return { browser, call, panel, tabId, outcome, text: await item.innerText() };
@@ -193,10 +222,7 @@ describe.skipIf(!drop)('verify this caller (side panel, real swapper output whos
   it('fails a caller whose live swap drops mid-check: another face appeared, and the verdict is raised', async () => {
     const server = await startCallServer();
     // Start at the clip's black marker: the swap plays from there, and drops 16.8 s later, inside the step.
-    const run = await runCheck(drop!, server, async (person) => {
-      await waitFor(person, (p) => (p?.faces.length ?? 0) === 0, 60_000, "the clip's black marker (no face)");
-      await waitFor(person, (p) => (p?.faces.length ?? 0) === 1, 20_000, 'the swapped face after the marker');
-    });
+    const run = await runCheck(drop!, server, afterBlackMarker);
     try {
       expect(run.outcome).toBe('failed');
       expect(run.text).toMatch(/Another face appeared: \d+ frames looked like someone else \(similarity down to 0\.\d\d/);
@@ -207,6 +233,32 @@ describe.skipIf(!drop)('verify this caller (side panel, real swapper output whos
       expect(step?.measurements.identityLowFrames).toBeGreaterThanOrEqual(DEFAULT_CHALLENGE_CONFIG.identity.minLowFrames);
     } finally {
       console.log(`swap drop: ${run.outcome}\n${run.text}`);
+      await run.browser.close().catch(() => undefined);
+      removeProfile(run.browser.netLogPath);
+      await server.close();
+    }
+  }, 240_000);
+});
+
+describe.skipIf(!hands)('verify this caller (side panel, a real hand pass)', () => {
+  // A real person's hands over her face (real footage, not a swap): the hand model must see them, the step counts as
+  // performed, and the face must hold up (tracked throughout, the same person before and after; frames with a hand
+  // over the face are not compared).
+  it('passes a real person passing her hands over her face, on the hand model, tracking and identity', async () => {
+    const server = await startCallServer();
+    const run = await runCheck(hands!, server, afterBlackMarker, HAND_PASS);
+    try {
+      expect(run.outcome).toBe('passed');
+      const step = (await exportedReport(run, /Hand pass: passed/)).report.challenges[0]?.steps[0];
+      console.log(`hand pass measurements: ${JSON.stringify(step?.measurements)}\n${step?.reasons.join('\n')}`);
+      expect(step?.reasons.join(' ')).toMatch(/A hand covered up to \d+% of the face\./);
+      expect(step?.reasons.join(' ')).toMatch(/The face matched the one before the check \(similarity at least 0\.\d\d\)/);
+      expect(step?.measurements.handPeakCoverage).toBeGreaterThanOrEqual(DEFAULT_CHALLENGE_CONFIG.steps.handCoverage);
+      expect(step?.measurements.handCoveredFrames).toBeGreaterThanOrEqual(DEFAULT_CHALLENGE_CONFIG.steps.handFrames);
+      expect(step?.measurements.identityCompared).toBeGreaterThan(0);
+      expect(step?.failedOn ?? []).toEqual([]);
+    } finally {
+      console.log(`hand pass: ${run.outcome}\n${run.text}`);
       await run.browser.close().catch(() => undefined);
       removeProfile(run.browser.netLogPath);
       await server.close();

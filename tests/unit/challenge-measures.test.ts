@@ -251,6 +251,27 @@ describe('identity continuity', () => {
     expect(m?.broken).toBe(false);
   });
 
+  it('does not compare frames with a hand over the face (a hand changes a real face\'s descriptor)', () => {
+    const frames = framesOf(calm(3), 0);
+    // A hand over the middle of the face on five frames, whose descriptors then look like someone else.
+    const covered = frames.slice(3, 8);
+    for (const [i, s] of covered.entries()) {
+      if (!s.face) throw new Error('fixture');
+      s.face.embedding = seen(MALLORY, i);
+      const b = s.face.box;
+      s.hands = [{ x: b.x + b.width * 0.2, y: b.y + b.height * 0.3, width: b.width * 0.6, height: b.height * 0.4 }];
+    }
+    const m = identityMeasure(baseline(), frames);
+    expect(m?.broken).toBe(false);
+    expect(m?.compared).toBe(frames.length - covered.length);
+    // The same frames without the hand result (no hand model) are compared, and show someone else.
+    for (const s of covered) s.hands = null;
+    expect(identityMeasure(baseline(), frames)?.broken).toBe(true);
+    // A hand elsewhere in the frame (not over the face) keeps a frame in the comparison.
+    for (const s of covered) s.hands = [{ x: 0, y: 0, width: 0.05, height: 0.05 }];
+    expect(identityMeasure(baseline(), frames)?.compared).toBe(frames.length);
+  });
+
   it('gives null without a reference, and skips embeddings of another length', () => {
     expect(identityMeasure(baseline().slice(0, 2), framesOf(calm(2), 0))).toBeNull();
     expect(identityMeasure(framesOf(calm(2, { embedding: null }), -2), framesOf(calm(2), 0))).toBeNull();

@@ -243,6 +243,52 @@ describe('steps not done', () => {
   });
 });
 
+describe('getting ready before the first step', () => {
+  const noHandsYet: Motion = { seconds: 1, at: () => ({ face: {}, hands: null }) };
+
+  it('holds "Start" until the hand model answers, for a check with a hand pass', () => {
+    const session = new ChallengeSession('p1', [stepById('hand-pass')], CONFIG, framesOf(calm(BASELINE_SECONDS), -BASELINE_SECONDS));
+    session.start(0);
+    let view = session.view(0);
+    for (const s of framesOf(noHandsYet, DT)) view = session.push(s);
+    expect(view.preparing).toBe('loading the hand detector');
+    expect(view.feedback).toMatch(/^Getting ready: loading the hand detector\. Say the words meanwhile/);
+    expect(session.beginStep(1).phase).toBe('instructing');
+    // The first frame that carries a hand result (even none found) means the model is there.
+    view = session.push(framesOf(calm(0.2), 1.1)[0]!);
+    expect(view.preparing).toBeNull();
+    expect(view.feedback).toMatch(/^Say the words to the caller, then press Start\./);
+    expect(session.beginStep(1.2).phase).toBe('measuring');
+  });
+
+  it('holds "Start" until the caller\'s face is learnt, but no longer than the limit, and not for later steps', () => {
+    const undescribed = framesOf(calm(BASELINE_SECONDS, { embedding: null }), -BASELINE_SECONDS);
+    const session = new ChallengeSession('p1', [stepById('lean-in'), stepById('head-turn-left-first')], CONFIG, undescribed);
+    session.start(0);
+    let t = 0;
+    let view = session.view(0);
+    for (const s of framesOf(calm(2, { embedding: null }), DT)) view = session.push(s);
+    expect(view.preparing).toMatch(/learning the caller's face/);
+    // Two described frames are not a reference yet (minReferenceFrames), three are.
+    for (const s of framesOf(calm(0.4), 2.2)) {
+      view = session.push(s);
+      t = s.t;
+    }
+    expect(CONFIG.identity.minReferenceFrames).toBe(3);
+    expect(view.preparing).not.toBeNull();
+    view = session.push(framesOf(calm(0.2), t + DT)[0]!);
+    expect(view.preparing).toBeNull();
+
+    const never = new ChallengeSession('p2', [stepById('lean-in')], CONFIG, undescribed);
+    never.start(0);
+    for (const s of framesOf(calm(CONFIG.session.prepareLimitSeconds - 1, { embedding: null }), DT)) view = never.push(s);
+    expect(view.preparing).not.toBeNull();
+    for (const s of framesOf(calm(1.2, { embedding: null }), CONFIG.session.prepareLimitSeconds - 1 + DT)) view = never.push(s);
+    expect(view.preparing).toBeNull(); // it waited long enough: the check goes on, and will say what it lacked
+    expect(never.beginStep(CONFIG.session.prepareLimitSeconds + 0.5).phase).toBe('measuring');
+  });
+});
+
 describe('bad input never passes', () => {
   it('calls a dark video inconclusive, and warns while it runs', () => {
     const dark = { brightness: 15 };

@@ -339,6 +339,9 @@ describe('isEngineRequest', () => {
     expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), identify: true })).toBe(true);
     expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), identify: false })).toBe(true);
     expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), identify: 'yes' })).toBe(false);
+    // Whether to look for hands (a check with a hand pass runs): the same.
+    expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), findHands: true })).toBe(true);
+    expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), findHands: 1 })).toBe(false);
     // What an ImageBitmap becomes through JSON.
     expect(isEngineRequest(frame({}))).toBe(false);
     expect(isEngineRequest({ ...(frame(new FakeImageBitmap()) as object), frameId: -1 })).toBe(false);

@@ -26,6 +26,8 @@ function resultOf(motionFrame: ReturnType<typeof framesOf>[number], sampledAtMs:
       pose: { yawDeg: f.yawDeg, pitchDeg: f.pitchDeg, rollDeg: f.rollDeg },
       quality: { faceSizePx: f.faceSizePx, sharpness: 100, brightness: f.brightness },
       swapScore: f.swapScore,
+      // The engine describes a running check's near-frontal faces; the fixtures' people carry their descriptors.
+      ...(f.embedding ? { embedding: f.embedding } : {}),
     });
   return { participantId: 'p1', frameId: motionFrame.frameId, sampledAt: sampledAtMs, engineMs: 10, landmarkMs: 5, detectorMs: 4, frameWidth: 640, frameHeight: 480, faces };
 }
@@ -70,7 +72,7 @@ function play(motion: Motion): void {
 
 describe('ParticipantChallenge', () => {
   it('runs a check on engine results: a caller who turns and leans without breaking passes, and the record is valid', () => {
-    // Engine results carry no face-recognition embedding yet: the comparison a pass needs is the released model's score.
+    // Both comparisons a pass can rest on: face-recognition descriptors and the released model's score.
     released = true;
     play(calm(3));
     expect(challenge.start(['head-turn-left-first', 'lean-in'])).toEqual({ ok: true });
@@ -104,13 +106,21 @@ describe('ParticipantChallenge', () => {
     expect(changes).toBeGreaterThan(10);
   });
 
-  it('with an unreleased model, a score rise decides nothing and a clean turn is inconclusive, not passed', () => {
-    play(calm(3));
+  it('without face-recognition data and with an unreleased model: Start waits, then a score rise decides nothing and a clean turn is inconclusive', () => {
+    // No descriptors (the face-recognition model could not load): no reference for the check.
+    play(calm(3, { embedding: null }));
     challenge.start(['head-turn-left-first']);
-    play(calm(2));
-    challenge.beginStep();
+    play(calm(2, { embedding: null }));
+    expect(challenge.beginStep()).toEqual({ ok: false, error: "Not ready yet: learning the caller's face (they should look at the camera)." });
+    const live = challenge.decorate(summary()).challenge;
+    expect(live?.preparing).toMatch(/learning the caller's face/);
+    expect(live?.feedback).toMatch(/^Getting ready: learning the caller's face/);
+    // Start waits for the reference, but not for ever (ChallengeConfig.session.prepareLimitSeconds): then it goes on.
+    play(calm(10.5, { embedding: null }));
+    expect(challenge.decorate(summary()).challenge?.preparing).toBeNull();
+    expect(challenge.beginStep()).toEqual({ ok: true });
     // The face holds (no loss) but the in-development score climbs, as it did on a real head turn.
-    play(headTurn(70, { over: { swapScore: 0.7 } }));
+    play(headTurn(70, { over: { swapScore: 0.7, embedding: null } }));
     play(calm(3));
     expect(records).toHaveLength(1);
     const record = records[0]!;
@@ -173,20 +183,26 @@ describe('ParticipantChallenge', () => {
     expect(challenge.start(null)).toEqual({ ok: false, error: 'A check of this participant is already running.' });
   });
 
-  it('picks two or three steps at random, never the hand pass (no hand model), always a head turn', () => {
+  it('picks two or three steps at random, the hand pass among them, always a head turn; hands are asked for only with a hand pass', () => {
     const seen = new Set<string>();
+    let withHand = 0;
     for (let i = 0; i < 40; i++) {
       const c = new ParticipantChallenge(`p${i}`, () => undefined, () => undefined, () => false, controller.signal);
       c.start(null);
       const live = c.decorate(summary()).challenge;
       expect([2, 3]).toContain(live?.stepCount);
       seen.add(String(live?.stepCount));
-      c.cancel();
       const rec = (c as unknown as { steps: { kind: string }[] }).steps;
+      const hand = rec.some((s) => s.kind === 'hand-pass');
+      if (hand) withHand++;
+      expect(c.wantsHands).toBe(hand);
+      c.cancel();
+      expect(c.wantsHands).toBe(false); // not once the check has ended
       expect(rec.map((s) => s.kind)).toContain('head-turn');
-      expect(rec.map((s) => s.kind)).not.toContain('hand-pass');
     }
     expect([...seen].sort()).toEqual(['2', '3']);
+    expect(withHand).toBeGreaterThan(0);
+    expect(withHand).toBeLessThan(40);
   });
 });
 
@@ -198,7 +214,10 @@ describe('challengeSampleOf', () => {
     expect(sample.faceCount).toBe(2);
     expect(sample.face?.box).toEqual(frame.face?.box);
     expect(sample.face?.swapScore).toBe(frame.face?.swapScore);
-    expect(sample.hands).toBeNull();
+    expect(sample.hands).toBeNull(); // no hands asked for, or the hand model not loaded yet
+    const hands = [{ x: 0.1, y: 0.2, width: 0.3, height: 0.3 }];
+    expect(challengeSampleOf({ ...two, hands }, 1).hands).toEqual(hands);
+    expect(challengeSampleOf({ ...two, hands: [] }, 1).hands).toEqual([]); // looked, found none
     expect(challengeSampleOf({ ...two, faces: [] }, 1).face).toBeNull();
   });
 });

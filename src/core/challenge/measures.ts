@@ -407,10 +407,16 @@ export interface IdentityMeasure {
   broken: boolean;
 }
 
+/** How many of `samples` could serve as identity reference frames (one face, usable, near-frontal, described). */
+export function identityReferenceCount(samples: readonly ChallengeSample[], config: ChallengeConfig = DEFAULT_CHALLENGE_CONFIG): number {
+  return samples.filter((s) => frontalEmbedding(s, config) !== null).length;
+}
+
 function frontalEmbedding(s: ChallengeSample, config: ChallengeConfig): Float32Array | null {
   const f = s.face;
   if (!f?.embedding || s.faceCount !== 1 || unusableReason(f, config) !== null) return null;
   if (Math.abs(f.yawDeg) > config.identity.frontalYawDeg || Math.abs(f.pitchDeg) > config.identity.frontalPitchDeg) return null;
+  if (s.hands && coverage(f.box, s.hands) > config.identity.maxHandCoverage) return null;
   return f.embedding;
 }
 

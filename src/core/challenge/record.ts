@@ -36,8 +36,8 @@ export function challengeSampleOf(result: FrameResult, tSeconds: number): Challe
           embedding: largest.embedding instanceof Float32Array && largest.embedding.length > 0 ? largest.embedding : null,
         }
       : null,
-    // No hand model in the engine yet: the hand step is never picked (pickSteps({ handModel: false })).
-    hands: null,
+    // Present on the frames of a check with a hand pass, once the hand model has loaded (engine/hand-finder.ts).
+    hands: Array.isArray(result.hands) ? result.hands : null,
   };
 }
 
@@ -108,6 +108,7 @@ export function liveView(view: ChallengeView): ChallengeLive {
     instruction: view.step?.instruction ?? null,
     feedback: clip(view.feedback),
     secondsLeft: view.secondsLeft,
+    preparing: view.preparing === null ? null : clip(view.preparing),
     outcome: result?.outcome ?? null,
     summary: result ? clip(result.summary) : null,
     reasons: result ? [...result.reasons, ...result.steps.map((s) => s.because)].slice(0, 10).map((r) => clip(r)) : [],

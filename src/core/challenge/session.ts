@@ -20,6 +20,7 @@
 import type { Box } from '../../shared/types';
 import {
   handMeasure,
+  identityReferenceCount,
   identityMeasure,
   isValidSample,
   leanMeasure,
@@ -95,6 +96,8 @@ export interface ChallengeView {
   feedback: string;
   secondsLeft: number | null;
   result: ChallengeResult | null;
+  /** Before the first step: what the check still waits for before "Start" can begin it (null: ready). */
+  preparing: string | null;
 }
 
 /** Advice shown with every result: a face check never replaces checking the person. */
@@ -431,7 +434,7 @@ export class ChallengeSession {
 
   /** The user said the words and pressed "Start": measuring begins. */
   beginStep(now: number): ChallengeView {
-    if (this.phase !== 'instructing') return this.view(now);
+    if (this.phase !== 'instructing' || this.preparing(now) !== null) return this.view(now);
     this.during = [];
     this.after = [];
     this.stepStartedAt = now;
@@ -517,7 +520,23 @@ export class ChallengeSession {
       feedback: this.feedback(now, secondsLeft),
       secondsLeft,
       result: this.outcome,
+      preparing: this.preparing(now),
     };
+  }
+
+  /**
+   * What the first step still waits for (ChallengeConfig.session.prepareLimitSeconds): the caller's reference face
+   * (the face-recognition model answers only once loaded, and only for calm frontal frames), and the hand model for a
+   * check with a hand pass (frames carry `hands` once it is loaded). Null when ready, after the first step, or once the
+   * wait is over (the check then goes on and its result says what was missing).
+   */
+  private preparing(now: number): string | null {
+    if (this.phase !== 'instructing' || this.index !== 0) return null;
+    if (now - this.phaseSince >= this.config.session.prepareLimitSeconds) return null;
+    const waits: string[] = [];
+    if (identityReferenceCount(this.baseline, this.config) < this.config.identity.minReferenceFrames) waits.push("learning the caller's face (they should look at the camera)");
+    if (this.steps.some((s) => s.kind === 'hand-pass') && !this.before.some((s) => s.hands !== null)) waits.push('loading the hand detector');
+    return waits.length ? waits.join('; ') : null;
   }
 
   private enter(phase: ChallengePhase, now: number): void {
@@ -660,7 +679,11 @@ export class ChallengeSession {
     const prefix = warning ? `${warning} · ` : '';
     const step = this.steps[this.index];
     if (!step) return '';
-    if (this.phase === 'instructing') return `${prefix}Say the words to the caller, then press Start.`;
+    if (this.phase === 'instructing') {
+      const waiting = this.preparing(now);
+      if (waiting) return `${prefix}Getting ready: ${waiting}. Say the words meanwhile; Start will be ready in a moment.`;
+      return `${prefix}Say the words to the caller, then press Start.`;
+    }
     if (this.phase === 'evaluating') return `${prefix}Done. Now they should sit back and look straight at the camera${left}`;
     return `${prefix}${stepFeedback(step, this.during, { baseline: this.baseline, before: this.before }, this.config)}${left}`;
   }

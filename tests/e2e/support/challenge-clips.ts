@@ -152,6 +152,46 @@ export async function ensureSwapDropClip(): Promise<ChallengeClip | null> {
   return withPoses(mp4, y4m);
 }
 
+/** A real person's hands over her face (faceswap-GAN's demo source footage, more/faceswap-gan/real/, 176 px, 3 s). */
+export const HAND_PASS_SOURCE = resolve(DATA_DIR, 'more/faceswap-gan/real/mask_vis_rev__source.mp4');
+/** Seconds of black at the start of the hand-pass clip (a marker the test waits for), then the calm face. */
+export const HAND_PASS_MARK_SECONDS = 1;
+
+/**
+ * A real hand pass: a young woman at a webcam who looks at the camera (0-0.9 s of the source), then brings both hands
+ * up over her mouth and nose and lowers them again (1.0-3.0 s). Layout: 1 s of black (a marker), the calm stretch
+ * forward/backward three times (5.4 s: the check's words and its calm reference fall here), the whole clip forward
+ * (the hands come up) and backward (they come up again, then go down), then the calm stretch forward/backward twice
+ * (3.6 s: the face alone again, at rest). 16 s, scaled to the fake camera's 480 px height. Null without the data.
+ * Real footage of a real person, not a swap: the check must pass it.
+ */
+export async function ensureRealHandPassClip(): Promise<ChallengeClip | null> {
+  if (!existsSync(HAND_PASS_SOURCE)) return null;
+  mkdirSync(CACHE, { recursive: true });
+  const mp4 = resolve(CACHE, 'hand-pass-real.mp4');
+  if (!existsSync(mp4)) {
+    const fit = 'scale=-2:480,pad=640:480:(ow-iw)/2:0,fps=24,format=yuv420p';
+    const calm = (name: string): string => `[${name}]trim=0:0.9,setpts=PTS-STARTPTS,split[${name}f][${name}b];[${name}b]reverse[${name}r]`;
+    const graph = [
+      `[0:v]${fit},split=8[k][a][b][c][h][hr][d][e]`,
+      `[k]trim=0:${HAND_PASS_MARK_SECONDS},setpts=PTS-STARTPTS,drawbox=c=black:t=fill[black]`,
+      ...['a', 'b', 'c', 'd', 'e'].map(calm),
+      '[hr]reverse[hrr]',
+      '[black][af][ar][bf][br][cf][cr][h][hrr][df][dr][ef][er]concat=n=13:v=1:a=0[out]',
+    ].join(';');
+    const tmp = `${mp4}.tmp.mp4`;
+    ffmpeg(['-i', HAND_PASS_SOURCE, '-filter_complex', graph, '-map', '[out]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', tmp]);
+    renameSync(tmp, mp4);
+  }
+  const y4m = resolve(CACHE, 'hand-pass-real.y4m');
+  if (!existsSync(y4m)) {
+    const tmp = `${y4m}.tmp.y4m`;
+    ffmpeg(['-i', mp4, '-pix_fmt', 'yuv420p', tmp]);
+    renameSync(tmp, y4m);
+  }
+  return withPoses(mp4, y4m);
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const real = await ensureRealHeadTurnClip();
   if (!real) throw new Error(`missing ${HEAD_TURN_SOURCE}`);
