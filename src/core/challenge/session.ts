@@ -215,7 +215,15 @@ export function measurePerformance(step: ChallengeStep, input: Pick<StepInput, '
       return {
         performed: complete,
         complete,
-        reasons: [complete ? `A hand covered up to ${pct}% of the face.` : hand.peakCoverage > 0 ? `A hand covered at most ${pct}% of the face (asked: ${Math.round(c.handCoverage * 100)}%).` : 'No hand was seen over the face.'],
+        reasons: [
+          complete
+            ? `A hand covered up to ${pct}% of the face.`
+            : hand.coveredFrames > 0
+              ? `A hand covered ${Math.round(c.handCoverage * 100)}% of the face or more on ${hand.coveredFrames} analysed frame${hand.coveredFrames === 1 ? '' : 's'} only (asked: ${c.handFrames}).`
+              : hand.peakCoverage > 0
+                ? `A hand covered at most ${pct}% of the face (asked: ${Math.round(c.handCoverage * 100)}%).`
+                : 'No hand was seen over the face.',
+        ],
         keyFrames: hand.peak ? [{ ...hand.peak, why: `hand over ${pct}% of the face` }] : [],
         measurements: { handPeakCoverage: round(hand.peakCoverage), handCoveredFrames: hand.coveredFrames, handTargetCoverage: c.handCoverage },
       };

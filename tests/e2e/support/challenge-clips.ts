@@ -154,42 +154,63 @@ export async function ensureSwapDropClip(): Promise<ChallengeClip | null> {
 
 /** A real person's hands over her face (faceswap-GAN's demo source footage, more/faceswap-gan/real/, 176 px, 3 s). */
 export const HAND_PASS_SOURCE = resolve(DATA_DIR, 'more/faceswap-gan/real/mask_vis_rev__source.mp4');
-/** Seconds of black at the start of the hand-pass clip (a marker the test waits for), then the calm face. */
+/**
+ * Real swapper output that paints the face over the hands: faceswap-GAN's swap WITHOUT its occlusion mask, of another
+ * clip of the same woman (more/faceswap-gan/fake/, 2 s; her hands come up over her mouth at 1.1-1.6 s in the source).
+ * Measured with scripts/find-hand-over-face.ts at 10 fps: the hand model finds her hands over the face on 4 of 20
+ * source frames (30-33 % of the face box) and on none of the swap's; the masked swap keeps them (3 frames, 32-60 %).
+ */
+export const PAINTED_HANDS_SOURCE = resolve(DATA_DIR, 'more/faceswap-gan/fake/sh_test_clipped4_mask_comp__swap-nomask.mp4');
+/** Seconds of black at the start of the hand-pass clips (a marker the test waits for), then the calm face. */
 export const HAND_PASS_MARK_SECONDS = 1;
 
 /**
- * A real hand pass: a young woman at a webcam who looks at the camera (0-0.9 s of the source), then brings both hands
- * up over her mouth and nose and lowers them again (1.0-3.0 s). Layout: 1 s of black (a marker), the calm stretch
- * forward/backward three times (5.4 s: the check's words and its calm reference fall here), the whole clip forward
- * (the hands come up) and backward (they come up again, then go down), then the calm stretch forward/backward twice
- * (3.6 s: the face alone again, at rest). 16 s, scaled to the fake camera's 480 px height. Null without the data.
- * Real footage of a real person, not a swap: the check must pass it.
+ * A hand-pass clip from a short source whose first `calmSeconds` show the face alone, looking at the camera, and whose
+ * rest has hands coming up over the face. Layout: 1 s of black (a marker), the calm stretch forward/backward three
+ * times (the check's words and its calm reference fall here), the whole source forward (the hands come up) and
+ * backward (they come up again, then go down), then the calm stretch forward/backward `restLoops` times (the face
+ * alone again, at rest; enough of them that a step that runs to its 15 s limit ends before the clip loops back to
+ * its black marker, which would read as a lost face). Scaled to the fake camera's 480 px height. Null without the data.
  */
-export async function ensureRealHandPassClip(): Promise<ChallengeClip | null> {
-  if (!existsSync(HAND_PASS_SOURCE)) return null;
+async function ensureHandPassClip(name: string, source: string, calmSeconds: number, restLoops: number): Promise<ChallengeClip | null> {
+  if (!existsSync(source)) return null;
   mkdirSync(CACHE, { recursive: true });
-  const mp4 = resolve(CACHE, 'hand-pass-real.mp4');
+  const mp4 = resolve(CACHE, `${name}.mp4`);
   if (!existsSync(mp4)) {
     const fit = 'scale=-2:480,pad=640:480:(ow-iw)/2:0,fps=24,format=yuv420p';
-    const calm = (name: string): string => `[${name}]trim=0:0.9,setpts=PTS-STARTPTS,split[${name}f][${name}b];[${name}b]reverse[${name}r]`;
+    const rest = Array.from({ length: restLoops }, (_, i) => `r${i}`);
+    const calm = (n: string): string => `[${n}]trim=0:${calmSeconds},setpts=PTS-STARTPTS,split[${n}f][${n}b];[${n}b]reverse[${n}r]`;
     const graph = [
-      `[0:v]${fit},split=8[k][a][b][c][h][hr][d][e]`,
+      `[0:v]${fit},split=${6 + restLoops}[k][a][b][c][h][hr]${rest.map((n) => `[${n}]`).join('')}`,
       `[k]trim=0:${HAND_PASS_MARK_SECONDS},setpts=PTS-STARTPTS,drawbox=c=black:t=fill[black]`,
-      ...['a', 'b', 'c', 'd', 'e'].map(calm),
+      ...['a', 'b', 'c', ...rest].map(calm),
       '[hr]reverse[hrr]',
-      '[black][af][ar][bf][br][cf][cr][h][hrr][df][dr][ef][er]concat=n=13:v=1:a=0[out]',
+      `[black][af][ar][bf][br][cf][cr][h][hrr]${rest.map((n) => `[${n}f][${n}r]`).join('')}concat=n=${9 + 2 * restLoops}:v=1:a=0[out]`,
     ].join(';');
     const tmp = `${mp4}.tmp.mp4`;
-    ffmpeg(['-i', HAND_PASS_SOURCE, '-filter_complex', graph, '-map', '[out]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', tmp]);
+    ffmpeg(['-i', source, '-filter_complex', graph, '-map', '[out]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', tmp]);
     renameSync(tmp, mp4);
   }
-  const y4m = resolve(CACHE, 'hand-pass-real.y4m');
+  const y4m = resolve(CACHE, `${name}.y4m`);
   if (!existsSync(y4m)) {
     const tmp = `${y4m}.tmp.y4m`;
     ffmpeg(['-i', mp4, '-pix_fmt', 'yuv420p', tmp]);
     renameSync(tmp, y4m);
   }
   return withPoses(mp4, y4m);
+}
+
+/**
+ * A real hand pass: a young woman at a webcam looks at the camera (0-0.9 s of the source), then brings both hands up
+ * over her mouth and nose and lowers them (1.0-3.0 s). 16 s (it passes well before the step's limit). Real footage of a real person: the check must pass it.
+ */
+export function ensureRealHandPassClip(): Promise<ChallengeClip | null> {
+  return ensureHandPassClip('hand-pass-real', HAND_PASS_SOURCE, 0.9, 2);
+}
+
+/** Real swapper output (faceswap-GAN, no occlusion mask) painting the face over the hands: it must never pass. */
+export function ensurePaintedHandsClip(): Promise<ChallengeClip | null> {
+  return ensureHandPassClip('hand-pass-painted-over', PAINTED_HANDS_SOURCE, 1.0, 7);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
