@@ -217,6 +217,87 @@ class ModelTest(unittest.TestCase):
                 torch.testing.assert_close(m2(x, "bob")[0], fb)
 
 
+    def test_pooled_targets_share_one_decoder(self):
+        torch.manual_seed(0)
+        cfg = Config(resolution=64, e_dims=8, ae_dims=32, d_dims=8, d_mask_dims=4)
+        m = DF(["ann", "bob"], cfg, pooled=["tom", "tim", "tess"]).eval()
+        self.assertEqual(len(m.decoders), 3)  # ann, bob, and one for the pool
+        self.assertIs(m.decoder("tom"), m.decoder("tess"))
+        self.assertIsNot(m.decoder("ann"), m.decoder("tom"))
+        self.assertTrue(m.knows("tim") and not m.knows("zed"))
+        with self.assertRaises(ValueError):
+            DF(["ann"], cfg, pooled=["ann"])
+        x = torch.rand(1, 3, 64, 64)
+        with tempfile.TemporaryDirectory() as d:
+            m.save(os.path.join(d, "m.pt"))
+            m2 = DF.load(os.path.join(d, "m.pt")).eval()
+            self.assertEqual(m2.pooled, ["tom", "tim", "tess"])
+            with torch.no_grad():
+                torch.testing.assert_close(m2(x, "tim")[0], m(x, "tom")[0])
+
+    def test_many_person_training_moves_only_what_was_drawn(self):
+        from .swapper.train_many import train as train_many
+
+        rng = np.random.default_rng(3)
+        cfg = Config(resolution=64, e_dims=8, ae_dims=32, d_dims=8, d_mask_dims=4)
+        faces = lambda: (rng.uniform(0, 1, (5, 64, 64, 3)).astype(np.float32), np.ones((5, 64, 64, 1), np.float32))  # noqa: E731
+        sources = {"ann": faces(), "bob": faces(), "cal": faces()}
+        targets = {"tom": faces(), "tim": faces()}
+        model = DF(list(sources), cfg, pooled=list(targets))
+        before = {k: [p.detach().clone() for p in d.parameters()] for k, d in model.decoders.items()}
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "roster.pt")
+            log = train_many(sources, targets, cfg, minutes=5, out=out, sources_per_step=1, batch_size=2, pool_size=2,
+                             model=model, steps=1, log_every=1)
+            self.assertTrue(os.path.exists(out) and os.path.exists(out.replace(".pt", ".json")))
+        drawn = [k for k in log["losses"][0]["loss"] if k != "pool"]
+        self.assertEqual(len(drawn), 1)  # one source drawn on this step
+        moved = {k: any(not torch.equal(a, b) for a, b in zip(before[k], d.parameters())) for k, d in model.decoders.items()}
+        self.assertTrue(moved["pool"])
+        self.assertEqual(sum(moved[str(i)] for i in range(3)), 1)
+        self.assertTrue(moved[str(model.identities.index(drawn[0]))])
+
+
+class RosterTest(unittest.TestCase):
+    def test_every_target_gets_distinct_sources_and_the_load_is_even(self):
+        from .swapper.roster import SOURCES, TARGETS, pairs, sources_for
+
+        for n in (2, 3, 6, 7):
+            for i in range(60):
+                got = sources_for(i, n, 2)
+                self.assertEqual(len(set(got)), 2, (n, i, got))
+        made = pairs()
+        self.assertEqual(len(made), 2 * len(TARGETS))
+        self.assertEqual(len(set(made)), len(made))
+        counts = [sum(1 for s, _ in made if s == src) for src in SOURCES]
+        self.assertLessEqual(max(counts) - min(counts), 2, counts)
+        self.assertFalse(set(SOURCES) & set(TARGETS))
+        self.assertFalse([p for p in SOURCES + TARGETS if p.startswith("dfl/")])  # dfl/ is the held-out judge
+
+
+class ProbeTest(unittest.TestCase):
+    def test_probe_fits_a_separable_signal_and_auc_ranks(self):
+        from .swapper.probe import auc, evenly, fit
+
+        rng = np.random.default_rng(5)
+        x = rng.normal(0, 1, (400, 16))
+        y = (rng.uniform(0, 1, 400) < 0.3).astype(np.float64)  # unbalanced on purpose: the fit weighs the classes
+        x[y == 1, 3] += 2.5
+        predict = fit(x, y)
+        test = rng.normal(0, 1, (200, 16))
+        ty = np.arange(200) < 100
+        test[ty, 3] += 2.5
+        p = predict(test)
+        self.assertGreater(auc(p[ty], p[~ty]), 0.9)
+        self.assertAlmostEqual(auc([1, 2, 3], [0, 0.5]), 1.0)
+        self.assertAlmostEqual(auc([0], [1]), 0.0)
+        self.assertAlmostEqual(auc([1, 0], [1, 0]), 0.5)
+        # balanced: about as many positives called as there are, not all negatives
+        self.assertTrue(0.3 < float(np.mean(p > 0.5)) < 0.7)
+        self.assertEqual(evenly(list(range(100)), 5), [0, 25, 50, 74, 99])
+        self.assertEqual(evenly([1, 2], 5), [1, 2])
+
+
 class MergeTest(unittest.TestCase):
     def test_swap_frame_changes_the_face_and_nothing_else(self):
         from .swapper.merge import swap_frame
@@ -259,6 +340,19 @@ class PairsTest(unittest.TestCase):
         self.assertEqual(identity_of("more__talking-heads-2__real__video-retalking__face3"),
                          identity_of("more__talking-heads-2__real__sadtalker-hdtf__WDA_AlexandriaOcasioCortez_000"))
 
+    def test_parallel_writers_lose_no_rows(self):
+        import multiprocessing
+
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "labels.csv")
+            ctx = multiprocessing.get_context("fork")
+            procs = [ctx.Process(target=_write_many, args=(path, k)) for k in range(3)]
+            for p in procs:
+                p.start()
+            for p in procs:
+                p.join()
+            self.assertEqual(len(read_labels(path)), 3 * 10 * 2)
+
     def test_split_never_cuts_a_group(self):
         rows = []
         for g in range(300):
@@ -269,6 +363,11 @@ class PairsTest(unittest.TestCase):
         self.assertFalse(groups["train"] & groups["val"])
         self.assertEqual(len(parts["train"]) + len(parts["val"]), len(rows))
         self.assertTrue(0.12 < len(groups["val"]) / 300 < 0.28, len(groups["val"]))
+
+
+def _write_many(path: str, k: int) -> None:
+    for i in range(10):
+        write_labels(path, pair_rows(f"w{k}/g{i}/a.mp4", f"w{k}/g{i}/real.mp4", "ann", f"t{k}{i}", f"w{k}g{i}"))
 
 
 def _data_root() -> str | None:
