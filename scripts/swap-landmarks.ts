@@ -5,6 +5,10 @@
  * error}.
  *
  *   npx tsx scripts/swap-landmarks.ts --tool DIR --frames DIR --out FILE.jsonl
+ *   npx tsx scripts/swap-landmarks.ts --tool DIR --frames-root DIR --folders A,B,C   (writes DIR/A/landmarks.jsonl, ...)
+ *
+ * The second form landmarks many clips with one Chromium start (start-up and model load are most of a short clip's
+ * time); each folder's file is written as soon as it is done, so an interrupted run keeps what it finished.
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -15,42 +19,54 @@ import { serveFolders } from './lib/static-server';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-function arg(name: string): string {
+function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
-  const value = i > 0 ? process.argv[i + 1] : undefined;
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+function arg(name: string): string {
+  const value = option(name);
   if (value === undefined) throw new Error(`missing --${name}`);
   return resolve(value);
 }
 
 const toolDir = arg('tool');
-const framesDir = arg('frames');
-const outPath = arg('out');
-const mounts = { '/tool/': toolDir, '/engine-assets/': join(ROOT, 'public/engine-assets'), '/frames/': framesDir };
+const folders = option('folders');
+// One job per clip: the folder of its frames (served under /frames/<sub>/) and the file its landmarks go to.
+const framesRoot = folders === undefined ? arg('frames') : arg('frames-root');
+const jobs =
+  folders === undefined
+    ? [{ sub: '', out: arg('out') }]
+    : folders.split(',').filter(Boolean).map((sub) => ({ sub: `${sub}/`, out: join(framesRoot, sub, 'landmarks.jsonl') }));
+const mounts = { '/tool/': toolDir, '/engine-assets/': join(ROOT, 'public/engine-assets'), '/frames/': framesRoot };
 for (const dir of Object.values(mounts)) if (!existsSync(dir)) throw new Error(`${dir} is missing`);
+for (const job of jobs) if (!existsSync(join(framesRoot, job.sub))) throw new Error(`${join(framesRoot, job.sub)} is missing`);
 
 const server = await serveFolders(mounts);
-const frames = readdirSync(framesDir).filter((f) => /^\d+\.png$/.test(f)).sort();
 const browser = await launchToolChromium();
-const lines: string[] = [];
 try {
   const page = await browser.newPage();
   await page.goto(`${server.origin}/tool/index.html`);
   await page.waitForFunction(() => (window as { toolReady?: boolean }).toolReady === true, null, { timeout: 120_000 });
-  const BATCH = 32;
-  for (let i = 0; i < frames.length; i += BATCH) {
-    const batch = frames.slice(i, i + BATCH);
-    const results = await page.evaluate(
-      (urls) => (window as unknown as { processImages(u: string[]): Promise<PageResult[]> }).processImages(urls),
-      batch.map((f) => `/frames/${f}`),
-    );
-    results.forEach((r, k) => {
-      const landmarks = r.face ? r.face.landmarksPx.map((v) => Math.round(v * 100) / 100) : null;
-      lines.push(JSON.stringify({ frame: batch[k], width: r.width, height: r.height, faces: r.faces, landmarks, pose: r.face ? r.face.pose : null, error: r.error }));
-    });
+  for (const job of jobs) {
+    const frames = readdirSync(join(framesRoot, job.sub)).filter((f) => /^\d+\.png$/.test(f)).sort();
+    const lines: string[] = [];
+    const BATCH = 32;
+    for (let i = 0; i < frames.length; i += BATCH) {
+      const batch = frames.slice(i, i + BATCH);
+      const results = await page.evaluate(
+        (urls) => (window as unknown as { processImages(u: string[]): Promise<PageResult[]> }).processImages(urls),
+        batch.map((f) => `/frames/${job.sub}${f}`),
+      );
+      results.forEach((r, k) => {
+        const landmarks = r.face ? r.face.landmarksPx.map((v) => Math.round(v * 100) / 100) : null;
+        lines.push(JSON.stringify({ frame: batch[k], width: r.width, height: r.height, faces: r.faces, landmarks, pose: r.face ? r.face.pose : null, error: r.error }));
+      });
+    }
+    writeFileSync(job.out, lines.join('\n') + '\n');
+    console.log(`${frames.length} frames, ${lines.filter((l) => !l.includes('"landmarks":null')).length} with a face -> ${job.out}`);
   }
 } finally {
   await browser.close();
   server.close();
 }
-writeFileSync(outPath, lines.join('\n') + '\n');
-console.log(`${frames.length} frames, ${lines.filter((l) => !l.includes('"landmarks":null')).length} with a face -> ${outPath}`);

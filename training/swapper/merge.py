@@ -97,15 +97,16 @@ def merge(model: DF, source_identity: str, target: Clip, seconds: float | None =
           labels: str | None = None) -> dict:
     """Swaps `target` (its first `seconds`) to `source_identity`; writes swap + real + labels. Returns paths/counts."""
     tgt_identity = identity_of(target.id)
-    if source_identity not in model.identities or tgt_identity not in model.identities:
-        raise ValueError(f"model knows {model.identities}; asked {source_identity} onto {tgt_identity}")
+    if source_identity not in model.identities or not model.knows(tgt_identity):
+        raise ValueError(f"model draws {model.identities}, knows {model.pooled}; asked {source_identity} onto {tgt_identity}")
     n = len(target) if not seconds else min(len(target), int(round(seconds * target.fps)))
     swapped, done = swap_clip(model, source_identity, target, slice(0, n))
     folder = out_dir(target, seconds, cache)
     group = os.path.basename(folder)
     real_path = os.path.join(folder, "real.mp4")
     swap_path = os.path.join(folder, f"{source_identity}.mp4")
-    encode(target.frames[:n], target.fps, real_path)
+    if not os.path.exists(real_path):  # a second source onto the same target frames: the real half is already there
+        encode(target.frames[:n], target.fps, real_path)
     encode(swapped, target.fps, swap_path)
     labels = labels or os.path.join(cache, "labels.csv")
     rel = lambda p: os.path.relpath(p, os.path.dirname(os.path.abspath(labels)))  # noqa: E731

@@ -99,31 +99,47 @@ class Decoder(nn.Module):
 
 
 class DF(nn.Module):
-    """Shared encoder + inter; decoders keyed by identity name."""
+    """Shared encoder + inter; decoders keyed by identity name.
 
-    def __init__(self, identities: list[str], cfg: Config | None = None):
+    `pooled` identities share ONE decoder ("pool") instead of one each. They are the targets of a many-person model
+    (train_many.py): a target's decoder is never used for a swap (a swap decodes with the source's), it only makes the
+    shared encoder learn the target's faces, so one decoder for all of them gives the encoder every target face at the
+    cost of one decoder, and leaves the CPU's steps to the source decoders that draw the swapped faces."""
+
+    def __init__(self, identities: list[str], cfg: Config | None = None, pooled: list[str] | None = None):
         super().__init__()
         self.cfg = cfg or Config()
         if self.cfg.resolution % 16:
             raise ValueError("resolution must be a multiple of 16")
         self.identities = list(identities)
+        self.pooled = list(pooled or [])
+        if set(self.identities) & set(self.pooled):
+            raise ValueError("an identity is either pooled or has its own decoder")
         self.encoder = Encoder(self.cfg.e_dims)
         self.inter = Inter(self.cfg)
         self.decoders = nn.ModuleDict({str(i): Decoder(self.cfg) for i in range(len(self.identities))})
+        if self.pooled:
+            self.decoders["pool"] = Decoder(self.cfg)
 
     def decoder(self, identity: str) -> Decoder:
+        if identity in self.pooled:
+            return self.decoders["pool"]
         return self.decoders[str(self.identities.index(identity))]
+
+    def knows(self, identity: str) -> bool:
+        return identity in self.identities or identity in self.pooled
 
     def forward(self, x: torch.Tensor, identity: str):
         """x (N, 3, R, R) in [0, 1] -> (face, mask) decoded as `identity`."""
         return self.decoder(identity)(self.inter(self.encoder(x)))
 
     def save(self, path: str) -> None:
-        torch.save({"config": asdict(self.cfg), "identities": self.identities, "state": self.state_dict()}, path)
+        torch.save({"config": asdict(self.cfg), "identities": self.identities, "pooled": self.pooled,
+                    "state": self.state_dict()}, path)
 
     @staticmethod
     def load(path: str) -> "DF":
         ck = torch.load(path, map_location="cpu")
-        m = DF(ck["identities"], Config(**ck["config"]))
+        m = DF(ck["identities"], Config(**ck["config"]), ck.get("pooled"))
         m.load_state_dict(ck["state"])
         return m

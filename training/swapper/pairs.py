@@ -11,6 +11,7 @@ never puts a swap on one side and the real frames it was made from on the other.
 from __future__ import annotations
 
 import csv
+import fcntl
 import hashlib
 import os
 from dataclasses import asdict, dataclass, fields
@@ -42,7 +43,15 @@ def read_labels(path: str) -> list[Row]:
 
 
 def write_labels(path: str, rows: list[Row]) -> None:
-    """Writes rows, merged with what the file holds (one row per path; a new row replaces an old one)."""
+    """Writes rows, merged with what the file holds (one row per path; a new row replaces an old one). Holds an
+    exclusive lock on `path`.lock while it reads and writes, so merges running in parallel lose no rows."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _write_labels(path, rows)
+
+
+def _write_labels(path: str, rows: list[Row]) -> None:
     merged = {r.path: r for r in read_labels(path)}
     for r in rows:
         old = merged.get(r.path)
