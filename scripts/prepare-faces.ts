@@ -13,6 +13,10 @@
  *   more/labels.csv + more/<tool>/{real,fake}/* (only with --sets more: split = tool folder, group = pair_group;
  *                                            clips as frames at --fps)
  *   talking-heads/*.mp4                     (only with --sets talking: real, split "clips", group = the clip)
+ * and, outside the data folder, our own swaps (issue 13):
+ *   --swaps FILE (training/swapper's labels.csv; only with --sets swaps): every swap and its real target clip,
+ *                                            frames at --fps; split "ours", group = pair_group (a swap and the real
+ *                                            frames it was made from share it)
  * Writes under --out, per set and split: <label>/<name>.png (aligned 128x128 crops) and manifest.jsonl, one line per
  * source image: {png, source, label, group, faces, pose, quality, landmarks, landmarksPx} (landmarks: 478 x,y in crop
  * pixels; landmarksPx: the same points in the source frame's pixels, which the swapper in training/swapper needs),
@@ -145,6 +149,30 @@ function moreItems(): Item[] {
   return items;
 }
 
+/**
+ * Our swaps (training/swapper, `.cache/swaps/labels.csv`: path,label,source_identity,target_identity,pair_group,
+ * paths relative to the CSV): every clip as frames at --fps, split "ours", group = pair_group.
+ */
+function swapItems(): Item[] {
+  const csv = resolve(arg('swaps', join(ROOT, '.cache/swaps/labels.csv')));
+  if (!existsSync(csv)) throw new Error(`--sets swaps: no labels at ${csv} (run training/swapper first)`);
+  const [header, ...rows] = readFileSync(csv, 'utf8').trim().split(/\r?\n/);
+  const cols = (header ?? '').split(',');
+  const at = (name: string): number => cols.indexOf(name);
+  const items: Item[] = [];
+  for (const row of rows) {
+    const f = row.split(',');
+    const path = f[at('path')] ?? '';
+    const label = f[at('label')];
+    const group = f[at('pair_group')] ?? '';
+    if ((label !== 'real' && label !== 'fake') || !path || !group) continue;
+    const key = `swaps/${path.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_.-]+/g, '_')}`;
+    for (const [frame, t] of clipFrames(join(dirname(csv), path), key))
+      items.push({ set: 'swaps', split: 'ours', label, group, source: `swaps/${path}#t=${t}`, url: `/frames/${key}/${frame}` });
+  }
+  return items;
+}
+
 /** `talking-heads/*.mp4`: real people talking to a camera; group = the clip. */
 function talkingItems(): Item[] {
   const base = join(dataDir, 'talking-heads');
@@ -165,6 +193,7 @@ const all = [
   ...(sets.includes('dfl') ? dflItems() : []),
   ...(sets.includes('more') ? moreItems() : []),
   ...(sets.includes('talking') ? talkingItems() : []),
+  ...(sets.includes('swaps') ? swapItems() : []),
 ];
 const manifestPath = (item: Item): string => join(outDir, item.set, item.split, 'manifest.jsonl');
 const done = new Set<string>();

@@ -167,6 +167,9 @@ def load_pools(faces: str, max_frames: int, cap: int = 0, seed: int = 0) -> list
         s = _cap_frames(load_split(faces, "more", t), max_frames)
         tool = "dfdc" if t == "dfdc-clips" else "ff" if t.startswith("ff-") else t
         pools += [_pool(f"more-{t}-real", s, 0, origin=tool), _pool(f"more-{t}-fake", s, 1, tool=tool)]
+    if has("swaps", "ours"):  # our own swaps (training/swapper, issue 13): a tool of their own, "ours"
+        s = _cap_frames(load_split(faces, "swaps", "ours"), max_frames)
+        pools += [_pool("ours-real", s, 0, origin="ours"), _pool("ours-fake", s, 1, tool="ours")]
     if has("more", "talking-heads-2"):
         pools.append(_pool("more-talking-heads-2", _cap_frames(load_split(faces, "more", "talking-heads-2"), max_frames), 0))
     return [p for p in pools if p is not None]
