@@ -315,6 +315,41 @@ class MergeTest(unittest.TestCase):
         self.assertGreater(np.abs(out[core].astype(int) - frame[core].astype(int)).mean(), 3.0)
 
 
+    def test_sharpen_moves_a_soft_face_to_the_targets_sharpness_and_never_softens(self):
+        from .swapper.merge import laplacian_var, match_sharpness
+
+        rng = np.random.default_rng(11)
+        sharp = np.clip(cv2.GaussianBlur(rng.uniform(0, 1, (96, 96, 3)).astype(np.float32), (0, 0), 1.2), 0, 1)
+        soft = cv2.GaussianBlur(sharp, (0, 0), 0.9)  # about as soft against its target as our CPU swaps are (0.37)
+        region = np.zeros((96, 96), bool)
+        region[20:76, 20:76] = True
+        before, target = laplacian_var(soft, region), laplacian_var(sharp, region)
+        self.assertLess(before, 0.5 * target)  # the input really is softer
+        out = match_sharpness(soft, sharp, region)
+        self.assertLess(abs(laplacian_var(out, region) / target - 1), 0.25)
+        self.assertTrue(((out >= 0) & (out <= 1)).all())
+        same = match_sharpness(sharp, soft, region)  # already sharper than the target: left alone
+        np.testing.assert_array_equal(same, sharp)
+
+    def test_downscaled_clip_keeps_landmarks_on_their_pixels(self):
+        from .swapper.faces import Clip
+        from .swapper.merge import downscaled
+
+        rng = np.random.default_rng(12)
+        frames = np.zeros((2, 200, 300, 3), np.uint8)
+        lm = np.stack([synthetic_landmarks(rng) * 1.5, np.full((478, 2), np.nan, np.float32)]).astype(np.float32)
+        p = lm[0, 1].round().astype(int)  # mark one landmark's pixel, then find it again after scaling
+        frames[0, p[1] - 3:p[1] + 4, p[0] - 3:p[0] + 4] = 255
+        clip = Clip("c", "c.mp4", 25.0, frames, lm)
+        width = float(lm[0, :, 0].max() - lm[0, :, 0].min())
+        small = downscaled(clip, width / 2)
+        self.assertEqual(small.frames.shape[1:3], (100, 150))
+        q = small.landmarks[0, 1]
+        self.assertGreater(small.frames[0, int(round(q[1])), int(round(q[0]))].max(), 100)
+        self.assertTrue(np.isnan(small.landmarks[1]).all())
+        self.assertIs(downscaled(clip, width * 2), clip)  # already small enough
+        self.assertIs(downscaled(clip, None), clip)
+
 class PairsTest(unittest.TestCase):
     def test_a_swap_and_its_real_share_a_group(self):
         with tempfile.TemporaryDirectory() as d:

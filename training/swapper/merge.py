@@ -53,10 +53,63 @@ def decode(path: str) -> np.ndarray:
     return np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)
 
 
+def downscaled(clip: Clip, max_face_px: float | None) -> Clip:
+    """The clip scaled down (frames and landmarks together) so that its median face, measured as the landmarks' width,
+    is at most `max_face_px`; the clip itself when it already is, or has no face.
+
+    Why: a live swapper's model fills the face it is given at its own resolution, and DeepFaceLive runs on webcams,
+    where the face is ~150 px wide (the 12 DeepFaceLive pairs of the data: median 148 px in the engine's measure).
+    The roster's talking heads are 512-px close-ups (median face 248 px), so a 64-px model is stretched 4x over them
+    and its swaps come out far blurrier than DeepFaceLive's, which is what a detector then learns. Both halves of a
+    pair are written at the new size, so the pair stays the same frames, swapped or not."""
+    has = clip.has_face
+    if not max_face_px or not has.any():
+        return clip
+    xs = clip.landmarks[has, :, 0]
+    width = float(np.median(xs.max(1) - xs.min(1)))
+    s = max_face_px / width
+    if s >= 1:
+        return clip
+    h, w = clip.frames.shape[1:3]
+    nh, nw = max(2, int(round(h * s / 2)) * 2), max(2, int(round(w * s / 2)) * 2)  # even sizes for yuv420p
+    frames = np.stack([cv2.resize(f, (nw, nh), interpolation=cv2.INTER_AREA) for f in clip.frames])
+    landmarks = (clip.landmarks * np.array([nw / w, nh / h], np.float32)).astype(np.float32)
+    return Clip(clip.id, clip.path, clip.fps, frames, landmarks)
+
+
+def laplacian_var(image: np.ndarray, region: np.ndarray) -> float:
+    """Variance of the Laplacian of the grey image inside `region` (bool, H x W): the usual sharpness figure."""
+    grey = cv2.cvtColor(np.ascontiguousarray(image, np.float32), cv2.COLOR_RGB2GRAY)
+    lap = cv2.Laplacian(grey, cv2.CV_32F)
+    return float(lap[region].var()) if region.any() else 0.0
+
+
+def match_sharpness(image: np.ndarray, reference: np.ndarray, region: np.ndarray, sigma: float = 1.0,
+                    max_amount: float = 4.0) -> np.ndarray:
+    """`image` (float RGB 0..1) unsharp-masked so that its Laplacian variance inside `region` approaches the
+    reference's (never softened; amount capped). DeepFaceLab's merger and DeepFaceLive expose the same lever as a
+    face "sharpen" setting (and face enhancers) that their users raise until the swap looks as crisp as the camera;
+    this sets it per frame from the target's own face, as RCT does for colour."""
+    target, have = laplacian_var(reference, region), laplacian_var(image, region)
+    if have <= 0 or target <= have:
+        return image
+    blurred = cv2.GaussianBlur(image, (0, 0), sigma)
+    detail = image - blurred
+    amount = 0.0
+    for _ in range(3):  # the gain is not linear in the amount (the Gaussian passes part of the band): refine twice
+        amount = min(max_amount, (1 + amount) * float(np.sqrt(target / max(have, 1e-12))) - 1)
+        out = np.clip(image + amount * detail, 0, 1)
+        have = laplacian_var(out, region)
+        if amount >= max_amount or abs(have / target - 1) < 0.1:
+            break
+    return out
+
+
 @torch.no_grad()
 def swap_frame(model: DF, identity: str, frame: np.ndarray, landmarks: np.ndarray, oversample: int = 4,
-               erode: float = 0.04, blur: float = 0.08, colour: bool = True) -> np.ndarray:
-    """One frame with its face replaced by `identity`'s, as the merger does. RGB uint8 in and out."""
+               erode: float = 0.04, blur: float = 0.08, colour: bool = True, sharpen: bool = False) -> np.ndarray:
+    """One frame with its face replaced by `identity`'s, as the merger does. RGB uint8 in and out. `sharpen`: match
+    the swapped face's sharpness to the target face's (match_sharpness)."""
     res = model.cfg.resolution
     h, w = frame.shape[:2]
     big = alignment_for(landmarks, res * oversample)
@@ -73,6 +126,8 @@ def swap_frame(model: DF, identity: str, frame: np.ndarray, landmarks: np.ndarra
     alpha = merge_mask(landmarks, h, w, erode, blur)
     # never blend in what lies outside the predicted crop (a hull reaching past the crop at an extreme pose)
     alpha = np.minimum(alpha, to_frame(np.ones((res, res), np.float32), m, w, h))[..., None]
+    if sharpen:
+        back = match_sharpness(np.clip(back, 0, 1).astype(np.float32), frame.astype(np.float32) / 255, alpha[..., 0] > 0.5)
     out = frame.astype(np.float32) / 255 * (1 - alpha) + np.clip(back, 0, 1) * alpha
     return np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8)
 
@@ -94,13 +149,13 @@ def out_dir(target: Clip, seconds: float | None, cache: str = CACHE) -> str:
 
 
 def merge(model: DF, source_identity: str, target: Clip, seconds: float | None = None, cache: str = CACHE,
-          labels: str | None = None) -> dict:
+          labels: str | None = None, **swap_kw) -> dict:
     """Swaps `target` (its first `seconds`) to `source_identity`; writes swap + real + labels. Returns paths/counts."""
     tgt_identity = identity_of(target.id)
     if source_identity not in model.identities or not model.knows(tgt_identity):
         raise ValueError(f"model draws {model.identities}, knows {model.pooled}; asked {source_identity} onto {tgt_identity}")
     n = len(target) if not seconds else min(len(target), int(round(seconds * target.fps)))
-    swapped, done = swap_clip(model, source_identity, target, slice(0, n))
+    swapped, done = swap_clip(model, source_identity, target, slice(0, n), **swap_kw)
     folder = out_dir(target, seconds, cache)
     group = os.path.basename(folder)
     real_path = os.path.join(folder, "real.mp4")

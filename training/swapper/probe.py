@@ -80,6 +80,12 @@ def crops_of_folder(folder: str, frames: np.ndarray | None = None, lm_folder: st
     rows = read_landmarks(os.path.join(lm_folder or folder, "landmarks.jsonl"))
     names = frame_files(lm_folder or folder)
     idx = evenly([i for i, r in enumerate(rows) if r["landmarks"] is not None][::every])
+    scale = np.ones(2, np.float32)
+    if frames is not None and len(frames) and names:  # frames merged at another size than the landmarked ones
+        import cv2
+
+        h, w = cv2.imread(os.path.join(lm_folder or folder, names[0])).shape[:2]
+        scale = np.array([frames.shape[2] / w, frames.shape[1] / h], np.float32)
     out = []
     for i in idx:
         if frames is not None:
@@ -90,7 +96,7 @@ def crops_of_folder(folder: str, frames: np.ndarray | None = None, lm_folder: st
             import cv2
 
             img = cv2.cvtColor(cv2.imread(os.path.join(folder, names[i])), cv2.COLOR_BGR2RGB)
-        out.append(detector_crop(img, rows[i]["landmarks"][:478]))
+        out.append(detector_crop(img, np.asarray(rows[i]["landmarks"][:478], np.float32) * scale))
     return out
 
 
