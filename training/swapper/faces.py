@@ -21,7 +21,9 @@ import numpy as np
 
 from .landmarks import ROOT, read_landmarks, run_landmarker
 
-CACHE = os.path.join(ROOT, ".cache", "swaps")
+# Where prepared clips, models and merged swaps live. UNMASK_SWAP_CACHE moves it out of the work tree: a session's
+# work tree is laid anew, so a long run (hours of CPU training) can only be continued later from a folder outside it.
+CACHE = os.path.abspath(os.environ.get("UNMASK_SWAP_CACHE") or os.path.join(ROOT, ".cache", "swaps"))
 N_LANDMARKS = 478
 
 
