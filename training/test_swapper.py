@@ -257,6 +257,32 @@ class ModelTest(unittest.TestCase):
         self.assertEqual(sum(moved[str(i)] for i in range(3)), 1)
         self.assertTrue(moved[str(model.identities.index(drawn[0]))])
 
+    def test_saved_faces_come_back_as_they_went_and_train_elsewhere(self):
+        from .swapper.train_many import load_face_sets, save_face_sets
+        from .swapper.train_many import train as train_many
+
+        rng = np.random.default_rng(4)
+        smooth = lambda: np.stack([cv2.GaussianBlur(rng.uniform(0, 1, (64, 64, 3)).astype(np.float32), (0, 0), 2)  # noqa: E731
+                                   for _ in range(3)])
+        mask = np.zeros((3, 64, 64, 1), np.float32)
+        mask[:, 10:54, 12:52] = 1
+        sources, targets = {"ann": (smooth(), mask), "bob": (smooth(), mask)}, {"tom": (smooth(), mask)}
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "faces.npz")
+            save_face_sets(path, sources, targets)
+            s2, t2 = load_face_sets(path)
+            self.assertEqual((sorted(s2), sorted(t2)), (["ann", "bob"], ["tom"]))
+            for a, b in ((sources, s2), (targets, t2)):
+                for k in a:
+                    self.assertEqual(b[k][0].shape, a[k][0].shape)
+                    self.assertLess(float(np.abs(b[k][0] - a[k][0]).mean()), 0.01)  # JPEG q95 on smooth faces
+                    np.testing.assert_array_equal(b[k][1], a[k][1])
+            cfg = Config(resolution=64, e_dims=8, ae_dims=32, d_dims=8, d_mask_dims=4)
+            log = train_many(s2, t2, cfg, minutes=5, out=os.path.join(d, "m.pt"), sources_per_step=1, batch_size=2,
+                             pool_size=2, steps=2, log_every=1, device="cpu")
+            self.assertEqual(len(log["step_seconds"]), 2)
+            self.assertEqual(DF.load(os.path.join(d, "m.pt")).pooled, ["tom"])
+
 
 class RosterTest(unittest.TestCase):
     def test_every_target_gets_distinct_sources_and_the_load_is_even(self):
@@ -296,6 +322,14 @@ class ProbeTest(unittest.TestCase):
         self.assertTrue(0.3 < float(np.mean(p > 0.5)) < 0.7)
         self.assertEqual(evenly(list(range(100)), 5), [0, 25, 50, 74, 99])
         self.assertEqual(evenly([1, 2], 5), [1, 2])
+
+    def test_landmarks_follow_a_swap_merged_at_another_size(self):
+        from .swapper.identities import frame_scale
+
+        with tempfile.TemporaryDirectory() as d:
+            cv2.imwrite(os.path.join(d, "00001.png"), np.zeros((200, 300, 3), np.uint8))  # the clip as landmarked
+            np.testing.assert_allclose(frame_scale(d, np.zeros((4, 100, 150, 3), np.uint8)), [0.5, 0.5])
+            np.testing.assert_allclose(frame_scale(d, np.zeros((4, 200, 300, 3), np.uint8)), [1.0, 1.0])
 
 
 class MergeTest(unittest.TestCase):

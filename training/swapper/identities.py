@@ -68,6 +68,18 @@ class Describer:
         return torch.cat(out) if out else torch.zeros(0, 1024)
 
 
+def frame_scale(folder: str, frames: np.ndarray) -> np.ndarray:
+    """x, y factors from a prepared clip's own frame size to `frames`' (a swap merged at another size,
+    merge.downscaled): its landmarks, taken at the clip's size, are scaled by them."""
+    from .faces import frame_files
+
+    names = frame_files(folder)
+    if not names or not len(frames):
+        return np.ones(2, np.float32)
+    h, w = cv2.imread(os.path.join(folder, names[0])).shape[:2]
+    return np.array([frames.shape[2] / w, frames.shape[1] / h], np.float32)
+
+
 def clip_descriptors(describe: Describer, folder: str, frames: np.ndarray | None = None, every: int = 1,
                      limit: int | None = None) -> torch.Tensor:
     """Descriptors of a prepared clip's frontal frames (`frames` overrides the clip's own PNGs: a decoded swap)."""
@@ -77,9 +89,11 @@ def clip_descriptors(describe: Describer, folder: str, frames: np.ndarray | None
 
         names = frame_files(folder)
         get = lambda i: cv2.cvtColor(cv2.imread(os.path.join(folder, names[i])), cv2.COLOR_BGR2RGB)  # noqa: E731
+        scale = np.ones(2, np.float32)
     else:
         get = lambda i: frames[i]  # noqa: E731
-    crops = [detector_crop(get(i), lm) for i, lm in rows if frames is None or i < len(frames)]
+        scale = frame_scale(folder, frames)
+    crops = [detector_crop(get(i), lm * scale) for i, lm in rows if frames is None or i < len(frames)]
     return describe(crops)
 
 

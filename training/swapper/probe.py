@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 from .faces import CACHE, frame_files
-from .identities import detector_crop
+from .identities import detector_crop, frame_scale
 from .landmarks import ROOT, TOOL_DIR, build_tool, read_landmarks
 from .merge import decode
 from .pairs import read_labels
@@ -80,12 +80,8 @@ def crops_of_folder(folder: str, frames: np.ndarray | None = None, lm_folder: st
     rows = read_landmarks(os.path.join(lm_folder or folder, "landmarks.jsonl"))
     names = frame_files(lm_folder or folder)
     idx = evenly([i for i, r in enumerate(rows) if r["landmarks"] is not None][::every])
-    scale = np.ones(2, np.float32)
-    if frames is not None and len(frames) and names:  # frames merged at another size than the landmarked ones
-        import cv2
-
-        h, w = cv2.imread(os.path.join(lm_folder or folder, names[0])).shape[:2]
-        scale = np.array([frames.shape[2] / w, frames.shape[1] / h], np.float32)
+    # frames merged at another size than the landmarked ones (merge.downscaled): scale the landmarks to them
+    scale = frame_scale(lm_folder or folder, frames) if frames is not None else np.ones(2, np.float32)
     out = []
     for i in idx:
         if frames is not None:
