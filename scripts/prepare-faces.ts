@@ -57,19 +57,25 @@ interface Item {
   url?: string;
 }
 
+/** A labels CSV as rows keyed by column name (plain comma-separated, no quoting: the data's CSVs and ours are). */
+function readCsv(path: string): Record<string, string | undefined>[] {
+  const [header, ...rows] = readFileSync(path, 'utf8').trim().split(/\r?\n/);
+  const cols = (header ?? '').split(',');
+  return rows.map((row) => {
+    const f = row.split(',');
+    return Object.fromEntries(cols.map((c, i) => [c, f[i]]));
+  });
+}
+
 function dfdcItems(): Item[] {
   const items: Item[] = [];
   for (const split of ['train', 'dev']) {
     const csv = join(dataDir, 'dfdc', split, 'labels.csv');
     if (!existsSync(csv)) continue;
-    const [header, ...rows] = readFileSync(csv, 'utf8').trim().split(/\r?\n/);
-    const cols = (header ?? '').split(',');
-    const at = (name: string): number => cols.indexOf(name);
-    for (const row of rows) {
-      const f = row.split(',');
-      const label = f[at('label')];
+    for (const r of readCsv(csv)) {
+      const label = r.label;
       if (label !== 'real' && label !== 'fake') continue;
-      items.push({ set: 'dfdc', split, label, group: f[at('group')] ?? '', source: `dfdc/${split}/${f[at('file')]}` });
+      items.push({ set: 'dfdc', split, label, group: r.group ?? '', source: `dfdc/${split}/${r.file}` });
     }
   }
   return items;
@@ -127,17 +133,13 @@ function clipFrames(clipPath: string, key: string): Array<[string, string]> {
 function moreItems(): Item[] {
   const csv = join(dataDir, 'more', 'labels.csv');
   if (!existsSync(csv)) return [];
-  const [header, ...rows] = readFileSync(csv, 'utf8').trim().split(/\r?\n/);
-  const cols = (header ?? '').split(',');
-  const at = (name: string): number => cols.indexOf(name);
   const items: Item[] = [];
-  for (const row of rows) {
-    const f = row.split(',');
-    const path = f[at('path')] ?? '';
-    const label = f[at('label')];
+  for (const r of readCsv(csv)) {
+    const path = r.path ?? '';
+    const label = r.label;
     if (label !== 'real' && label !== 'fake') continue;
     const tool = path.split('/')[0] ?? '';
-    const group = tool === 'faceswap-gan' ? 'faceswap-gan' : (f[at('pair_group')] || path);
+    const group = tool === 'faceswap-gan' ? 'faceswap-gan' : (r.pair_group || path);
     if (/\.(jpe?g|png)$/i.test(path)) {
       items.push({ set: 'more', split: tool, label, group, source: `more/${path}` });
       continue;
@@ -156,15 +158,11 @@ function moreItems(): Item[] {
 function swapItems(): Item[] {
   const csv = resolve(arg('swaps', join(ROOT, '.cache/swaps/labels.csv')));
   if (!existsSync(csv)) throw new Error(`--sets swaps: no labels at ${csv} (run training/swapper first)`);
-  const [header, ...rows] = readFileSync(csv, 'utf8').trim().split(/\r?\n/);
-  const cols = (header ?? '').split(',');
-  const at = (name: string): number => cols.indexOf(name);
   const items: Item[] = [];
-  for (const row of rows) {
-    const f = row.split(',');
-    const path = f[at('path')] ?? '';
-    const label = f[at('label')];
-    const group = f[at('pair_group')] ?? '';
+  for (const r of readCsv(csv)) {
+    const path = r.path ?? '';
+    const label = r.label;
+    const group = r.pair_group ?? '';
     if ((label !== 'real' && label !== 'fake') || !path || !group) continue;
     const key = `swaps/${path.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_.-]+/g, '_')}`;
     for (const [frame, t] of clipFrames(join(dirname(csv), path), key))

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from .align import aligned_template, reference_points, similarity, to_crop
-from .faces import CACHE, identity_of
+from .faces import CACHE, frame_files, identity_of
 from .landmarks import read_landmarks
 from .merge import decode
 from .pairs import read_labels
@@ -71,8 +71,6 @@ class Describer:
 def frame_scale(folder: str, frames: np.ndarray) -> np.ndarray:
     """x, y factors from a prepared clip's own frame size to `frames`' (a swap merged at another size,
     merge.downscaled): its landmarks, taken at the clip's size, are scaled by them."""
-    from .faces import frame_files
-
     names = frame_files(folder)
     if not names or not len(frames):
         return np.ones(2, np.float32)
@@ -85,8 +83,6 @@ def clip_descriptors(describe: Describer, folder: str, frames: np.ndarray | None
     """Descriptors of a prepared clip's frontal frames (`frames` overrides the clip's own PNGs: a decoded swap)."""
     rows = frontal_rows(folder)[::every][:limit]
     if frames is None:
-        from .faces import frame_files
-
         names = frame_files(folder)
         get = lambda i: cv2.cvtColor(cv2.imread(os.path.join(folder, names[i])), cv2.COLOR_BGR2RGB)  # noqa: E731
         scale = np.ones(2, np.float32)

@@ -143,3 +143,19 @@ class DF(nn.Module):
         m = DF(ck["identities"], Config(**ck["config"]), ck.get("pooled"))
         m.load_state_dict(ck["state"])
         return m
+
+
+def add_model_args(ap) -> None:
+    """The size options and --init that every training CLI takes (argparse parser)."""
+    ap.add_argument("--resolution", type=int, default=64)
+    ap.add_argument("--e-dims", type=int, default=32)
+    ap.add_argument("--ae-dims", type=int, default=128)
+    ap.add_argument("--d-dims", type=int, default=16)
+    ap.add_argument("--d-mask-dims", type=int, default=8)
+    ap.add_argument("--init", default=None, help="continue from this model (its config wins over the size options)")
+
+
+def model_from_args(a) -> tuple[DF | None, Config]:
+    """(the model to continue, or None; the config to train with) from add_model_args' options."""
+    init = DF.load(a.init) if a.init else None
+    return init, init.cfg if init else Config(a.resolution, a.e_dims, a.ae_dims, a.d_dims, a.d_mask_dims)

@@ -31,7 +31,7 @@ import torch
 
 from .faces import CACHE, aligned_faces, identity_of, load_clip
 from .losses import reconstruction_loss
-from .model import DF, Config
+from .model import DF, Config, add_model_args, model_from_args
 from .roster import SOURCE_SECONDS, SOURCES, TARGET_SECONDS, TARGETS
 from .train_pair import batch
 
@@ -165,11 +165,7 @@ def train(sources: dict, targets: dict, cfg: Config, minutes: float, out: str, s
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=os.environ.get("UNMASK_DATA", "../shared/data"))
-    ap.add_argument("--resolution", type=int, default=64)
-    ap.add_argument("--e-dims", type=int, default=32)
-    ap.add_argument("--ae-dims", type=int, default=128)
-    ap.add_argument("--d-dims", type=int, default=16)
-    ap.add_argument("--d-mask-dims", type=int, default=8)
+    add_model_args(ap)
     ap.add_argument("--sources-per-step", type=int, default=3)
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--pool-batch", type=int, default=8)
@@ -179,14 +175,12 @@ def main() -> None:
     ap.add_argument("--save-minutes", type=float, default=10)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default=MODEL)
-    ap.add_argument("--init", default=None, help="continue from this model (its config wins over the size options)")
     ap.add_argument("--save-faces", default=None, help="also write the aligned faces to this .npz (with --minutes 0: only that)")
     ap.add_argument("--faces", default=None, help="train from faces saved by --save-faces instead of the prepared clips")
     ap.add_argument("--device", default="cpu", help="cpu, or cuda on a lent GPU machine")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    init = DF.load(a.init) if a.init else None
-    cfg = init.cfg if init else Config(a.resolution, a.e_dims, a.ae_dims, a.d_dims, a.d_mask_dims)
+    init, cfg = model_from_args(a)
     t0 = time.time()
     sources, targets = load_face_sets(a.faces) if a.faces else face_sets(a.data, cfg.resolution)
     size = next(iter(sources.values()))[0].shape[1]

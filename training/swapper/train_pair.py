@@ -21,7 +21,7 @@ import torch
 
 from .faces import CACHE, Clip, aligned_faces, identity_of, load_clip
 from .losses import reconstruction_loss
-from .model import DF, Config
+from .model import DF, Config, add_model_args, model_from_args
 from .warp import training_sample
 
 
@@ -89,28 +89,22 @@ def model_path(source: Clip, target: Clip, cache: str = CACHE) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=os.environ.get("UNMASK_DATA", "../shared/data"))
+    add_model_args(ap)
     ap.add_argument("--source", required=True, help="source clip, relative to --data")
     ap.add_argument("--target", required=True, help="target clip, relative to --data")
     ap.add_argument("--seconds", type=float, default=None, help="use only the first N seconds of each clip")
     ap.add_argument("--fps", type=float, default=None, help="decode at this rate (default: native)")
-    ap.add_argument("--resolution", type=int, default=64)
-    ap.add_argument("--e-dims", type=int, default=32)
-    ap.add_argument("--ae-dims", type=int, default=128)
-    ap.add_argument("--d-dims", type=int, default=16)
-    ap.add_argument("--d-mask-dims", type=int, default=8)
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--steps", type=int, default=100000)
     ap.add_argument("--minutes", type=float, default=None)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default=None)
-    ap.add_argument("--init", default=None, help="continue from this model (its config wins over the size options)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     src = load_clip(os.path.join(a.data, a.source), a.data, a.fps, a.seconds)
     tgt = load_clip(os.path.join(a.data, a.target), a.data, a.fps, a.seconds)
-    init = DF.load(a.init) if a.init else None
-    cfg = init.cfg if init else Config(a.resolution, a.e_dims, a.ae_dims, a.d_dims, a.d_mask_dims)
+    init, cfg = model_from_args(a)
     model, log = train(src, tgt, cfg, a.steps, a.minutes, a.batch, a.lr, model=init)
     if init:
         log["continued_from"] = a.init
