@@ -256,7 +256,7 @@ describe.skipIf(!hands)('verify this caller (side panel, a real hand pass)', () 
       expect(step?.reasons.join(' ')).toMatch(/A hand covered up to \d+% of the face\./);
       expect(step?.reasons.join(' ')).toMatch(/The face matched the one before the check \(similarity at least 0\.\d\d\)/);
       expect(step?.measurements.handPeakCoverage).toBeGreaterThanOrEqual(DEFAULT_CHALLENGE_CONFIG.steps.handCoverage);
-      expect(step?.measurements.handCoveredFrames).toBeGreaterThanOrEqual(DEFAULT_CHALLENGE_CONFIG.steps.handFrames);
+      expect(step?.measurements.handHeldFrames).toBeGreaterThanOrEqual(DEFAULT_CHALLENGE_CONFIG.steps.handFrames);
       expect(step?.measurements.identityCompared).toBeGreaterThan(0);
       expect(step?.failedOn ?? []).toEqual([]);
     } finally {
@@ -270,8 +270,9 @@ describe.skipIf(!hands)('verify this caller (side panel, a real hand pass)', () 
 
 describe.skipIf(!paintedHands)('verify this caller (side panel, real swapper output that paints over the hands)', () => {
   // faceswap-GAN without its occlusion mask draws the swapped face over the hands that cross it: the hand model then
-  // finds no hand there (measured on the clip, see challenge-clips.ts). The caller did raise her hands; the check
-  // must never call it a pass.
+  // catches her half-visible hands only in flashes (0.1-0.2 s at a time, see challenge-clips.ts), never held over the
+  // face as a real hand is. The caller did raise her hands; the check must never call it a pass. (It did once, on 2
+  // flashes counted in total: the rule is now two consecutive analysed frames.)
   it('never passes a hand pass whose hands the swap paints over', async () => {
     const server = await startCallServer();
     const run = await runCheck(paintedHands!, server, afterBlackMarker, HAND_PASS);
@@ -279,7 +280,8 @@ describe.skipIf(!paintedHands)('verify this caller (side panel, real swapper out
       expect(['failed', 'not-performed', 'inconclusive']).toContain(run.outcome);
       const step = (await exportedReport(run, /Hand pass: (failed|not performed|inconclusive)/)).report.challenges[0]?.steps[0];
       console.log(`painted-over hand pass measurements: ${JSON.stringify(step?.measurements)}\n${step?.reasons.join('\n')}`);
-      if (run.outcome === 'not-performed') expect(step?.reasons.join(' ')).toMatch(/No hand was seen over the face|A hand covered at most \d+% of the face|A hand covered \d+% of the face or more on \d analysed frames? only/);
+      if (run.outcome === 'not-performed') expect(step?.reasons.join(' ')).toMatch(/No hand was seen over the face|A hand covered at most \d+% of the face|A hand covered \d+% of the face or more only in flashes/);
+      expect(step?.measurements.handHeldFrames ?? 0).toBeLessThan(DEFAULT_CHALLENGE_CONFIG.steps.handFrames);
     } finally {
       console.log(`painted-over hand pass: ${run.outcome}\n${run.text}`);
       await run.browser.close().catch(() => undefined);

@@ -170,3 +170,19 @@ export function handPass(options: { hidesFace?: boolean } = {}): Motion {
     },
   };
 }
+
+/**
+ * What a swap that paints the face over the hands gives the hand model (faceswap-GAN without its occlusion mask, the
+ * e2e's painted-over clip): the caller's hands come up and stay over the face for 2 s, but the face is drawn over them,
+ * so the hand model catches a half-visible hand only on single frames (every `every`-th one), never two in a row.
+ */
+export function paintedOverHands(every = 2): Motion {
+  return {
+    seconds: 4,
+    at: (dt) => {
+      const i = Math.round(dt * FPS);
+      const handsUp = dt >= 1 && dt < 3;
+      return { face: {}, hands: handsUp && i % every === 0 ? [{ x: FACE_BOX.x, y: FACE_BOX.y + FACE_BOX.height * 0.4, width: FACE_BOX.width, height: FACE_BOX.height * 0.6 }] : [] };
+    },
+  };
+}

@@ -17,7 +17,7 @@ import {
   type ChallengeSample,
 } from '../../src/core/challenge/measures';
 import { DEFAULT_CHALLENGE_CONFIG as CONFIG } from '../../src/core/challenge/steps';
-import { ALICE, FACE_BOX, MALLORY, calm, face, framesOf, handPass, headTurn, leanIn, lookUpDown, seen, type Motion } from './challenge-fixtures';
+import { ALICE, FACE_BOX, MALLORY, calm, face, framesOf, handPass, headTurn, leanIn, lookUpDown, paintedOverHands, seen, type Motion } from './challenge-fixtures';
 
 const baseline = (): ChallengeSample[] => framesOf(calm(5), -5);
 const frame = (value: number, i: number): { value: number; frame: { t: number; frameId: number } } => ({ value, frame: { t: i, frameId: i } });
@@ -98,7 +98,27 @@ describe('hand over the face', () => {
       expect(hand.modelLoaded).toBe(true);
       expect(hand.peakCoverage).toBeGreaterThan(0.6);
       expect(hand.coveredFrames).toBeGreaterThanOrEqual(CONFIG.steps.handFrames);
+      expect(hand.heldFrames).toBeGreaterThanOrEqual(CONFIG.steps.handFrames);
+      expect(hand.heldFrom).not.toBeNull();
     }
+  });
+
+  it('tells a hand held over the face from one the hand model catches only in flashes', () => {
+    // every other frame: five frames covered in 2 s, but never two in a row
+    const flashes = handMeasure(framesOf(paintedOverHands(2), 0), FACE_BOX);
+    expect(flashes.coveredFrames).toBeGreaterThanOrEqual(4);
+    expect(flashes.peakCoverage).toBeGreaterThan(CONFIG.steps.handCoverage);
+    expect(flashes.heldFrames).toBe(1);
+    // the same hand seen on every frame is held
+    expect(handMeasure(framesOf(paintedOverHands(1), 0), FACE_BOX).heldFrames).toBe(10);
+  });
+
+  it('lets a frame without a hand result neither extend nor break a run of covered frames', () => {
+    const frames = framesOf(paintedOverHands(1), 0).map((s, i) => (i === 7 ? { ...s, hands: null } : s));
+    const hand = handMeasure(frames, FACE_BOX);
+    expect(hand.perFrame[7]).toBeNull();
+    expect(hand.heldFrames).toBe(9);
+    expect(hand.coveredFrames).toBe(9);
   });
 
   it('reports a hand that never comes as zero coverage, and a missing hand model as not loaded', () => {

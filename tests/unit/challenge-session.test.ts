@@ -13,7 +13,7 @@ import {
   type StepResult,
 } from '../../src/core/challenge/session';
 import { DEFAULT_CHALLENGE_CONFIG as CONFIG, pickSteps, stepById, type ChallengeConfig, type StepId } from '../../src/core/challenge/steps';
-import { DT, FACE_BOX, MALLORY, calm, framesOf, handPass, headTurn, leanIn, lookUpDown, type Motion } from './challenge-fixtures';
+import { DT, FACE_BOX, MALLORY, calm, framesOf, handPass, headTurn, leanIn, lookUpDown, paintedOverHands, type Motion } from './challenge-fixtures';
 import { mulberry32 } from './fixtures/prng';
 
 const BASELINE_SECONDS = 5;
@@ -109,6 +109,16 @@ describe('a challenge that passes', () => {
     expect(drive(['look-up-down'], [lookUpDown(30)]).result.outcome).toBe('passed');
   });
 
+  it('never passes a hand pass whose hand is seen over the face only in flashes (a swap painting over it)', () => {
+    const run = drive(['hand-pass'], [paintedOverHands(2)]);
+    expect(run.result.outcome).not.toBe('passed');
+    expect(step(run, 0).measurements.handCoveredFrames).toBeGreaterThanOrEqual(CONFIG.steps.handFrames);
+    expect(step(run, 0).measurements.handHeldFrames).toBe(1);
+    expect(step(run, 0).reasons.join(' ')).toMatch(/covered 30% of the face or more only in flashes: on \d+ analysed frames, never 2 in a row/);
+    // the same motion with the hand seen on every frame is a pass: the flashes, not the motion, fail it
+    expect(drive(['hand-pass'], [paintedOverHands(1)]).result.outcome).toBe('passed');
+  });
+
   it('ends a step as soon as it is done, then settles for the "after" frames', () => {
     const run = drive(['lean-in'], [leanIn(1.6)]);
     const s = step(run, 0);
@@ -202,7 +212,8 @@ describe('steps not done', () => {
     expect(stepFeedback(stepById('hand-pass'), at({ seconds: 0.4, at: () => ({ face: {}, hands: [{ x: 0.35, y: 0.3, width: 0.1, height: 0.3 }] }) }), ctx)).toBe(
       'hand seen beside the face: pass it across the face',
     );
-    expect(stepFeedback(stepById('hand-pass'), at({ seconds: 0.4, at: () => ({ face: {}, hands: [{ ...FACE_BOX }] }) }), ctx)).toBe('hand over the face (100%): keep it moving across');
+    expect(stepFeedback(stepById('hand-pass'), at({ seconds: 0.2, at: () => ({ face: {}, hands: [{ ...FACE_BOX }] }) }), ctx)).toBe('hand over the face (100%): slowly, keep it there a moment');
+    expect(stepFeedback(stepById('hand-pass'), at({ seconds: 0.4, at: () => ({ face: {}, hands: [{ ...FACE_BOX }] }) }), ctx)).toBe('hand over the face (100%): now lower it');
 
     const session = new ChallengeSession('p1', [stepById('lean-in')], CONFIG, ctx.baseline);
     const words = session.start(0);

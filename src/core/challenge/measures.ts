@@ -194,6 +194,15 @@ export interface HandMeasure {
   peak: FrameRef | null;
   /** Frames on which hands covered at least `handCoverage` of the face. */
   coveredFrames: number;
+  /**
+   * The longest run of consecutive frames with a hand result on which hands covered at least `handCoverage`: how long
+   * a hand was held over the face. A real hand passing slowly stays over the face for a second or more (two or more
+   * frames at the check's 2-5 fps); a swap that paints the face over the hands lets the hand model catch a hand only
+   * in flashes, one frame at a time, between frames where the face is drawn over it.
+   */
+  heldFrames: number;
+  /** The first frame of that run. */
+  heldFrom: FrameRef | null;
   /** Per frame (same order as the samples): coverage of the face box, or of the last known one while the face is
    * hidden (a hand over a real face often hides it from the landmarker too); null without a box or a hand result. */
   perFrame: (number | null)[];
@@ -205,23 +214,38 @@ export function handMeasure(samples: readonly ChallengeSample[], lastKnownBox: B
   let peakCoverage = 0;
   let peak: FrameRef | null = null;
   let coveredFrames = 0;
+  let heldFrames = 0;
+  let heldFrom: FrameRef | null = null;
+  let run = 0;
+  let runFrom: FrameRef | null = null;
   const perFrame: (number | null)[] = [];
   for (const s of samples) {
     if (s.face) box = s.face.box;
     if (s.hands) modelLoaded = true;
     if (!s.hands || !box) {
+      // A frame without a hand result says nothing either way: it neither extends nor breaks a run.
       perFrame.push(null);
       continue;
     }
     const c = coverage(box, s.hands);
     perFrame.push(c);
-    if (c >= config.steps.handCoverage) coveredFrames++;
+    if (c >= config.steps.handCoverage) {
+      coveredFrames++;
+      if (run === 0) runFrom = ref(s);
+      run++;
+      if (run > heldFrames) {
+        heldFrames = run;
+        heldFrom = runFrom;
+      }
+    } else {
+      run = 0;
+    }
     if (c > peakCoverage) {
       peakCoverage = c;
       peak = ref(s);
     }
   }
-  return { modelLoaded, peakCoverage, peak, coveredFrames, perFrame };
+  return { modelLoaded, peakCoverage, peak, coveredFrames, heldFrames, heldFrom, perFrame };
 }
 
 // ---- Did the face hold up? ----

@@ -210,8 +210,9 @@ export function measurePerformance(step: ChallengeStep, input: Pick<StepInput, '
     case 'hand-pass': {
       const hand = handMeasure(frames, lastKnownBox(input.before, input.baseline), config);
       if (!hand.modelLoaded) return { performed: null, complete: false, reasons: ['The hand detector is not loaded, so a hand over the face cannot be seen.'], keyFrames: [], measurements: {} };
-      const complete = hand.coveredFrames >= c.handFrames;
+      const complete = hand.heldFrames >= c.handFrames;
       const pct = Math.round(hand.peakCoverage * 100);
+      const share = Math.round(c.handCoverage * 100);
       return {
         performed: complete,
         complete,
@@ -219,13 +220,13 @@ export function measurePerformance(step: ChallengeStep, input: Pick<StepInput, '
           complete
             ? `A hand covered up to ${pct}% of the face.`
             : hand.coveredFrames > 0
-              ? `A hand covered ${Math.round(c.handCoverage * 100)}% of the face or more on ${hand.coveredFrames} analysed frame${hand.coveredFrames === 1 ? '' : 's'} only (asked: ${c.handFrames}).`
+              ? `A hand covered ${share}% of the face or more only in flashes: on ${hand.coveredFrames} analysed frame${hand.coveredFrames === 1 ? '' : 's'}, never ${c.handFrames} in a row (a hand held over a real face stays in view; a swap can paint the face over it).`
               : hand.peakCoverage > 0
                 ? `A hand covered at most ${pct}% of the face (asked: ${Math.round(c.handCoverage * 100)}%).`
                 : 'No hand was seen over the face.',
         ],
         keyFrames: hand.peak ? [{ ...hand.peak, why: `hand over ${pct}% of the face` }] : [],
-        measurements: { handPeakCoverage: round(hand.peakCoverage), handCoveredFrames: hand.coveredFrames, handTargetCoverage: c.handCoverage },
+        measurements: { handPeakCoverage: round(hand.peakCoverage), handCoveredFrames: hand.coveredFrames, handHeldFrames: hand.heldFrames, handTargetCoverage: c.handCoverage },
       };
     }
   }
@@ -740,7 +741,8 @@ export function stepFeedback(step: ChallengeStep, during: readonly ChallengeSamp
     case 'hand-pass': {
       const hand = handMeasure(during, lastKnownBox(context.before, context.baseline), config);
       if (!hand.modelLoaded) return 'hand detector not loaded yet';
-      if (hand.coveredFrames > 0) return `hand over the face (${Math.round(hand.peakCoverage * 100)}%): keep it moving across`;
+      if (hand.heldFrames >= config.steps.handFrames) return `hand over the face (${Math.round(hand.peakCoverage * 100)}%): now lower it`;
+      if (hand.coveredFrames > 0) return `hand over the face (${Math.round(hand.peakCoverage * 100)}%): slowly, keep it there a moment`;
       return hand.peakCoverage > 0 ? 'hand seen beside the face: pass it across the face' : 'hand not seen yet';
     }
   }

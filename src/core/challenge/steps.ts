@@ -58,7 +58,13 @@ export interface ChallengeConfig {
     leanBackRatio: number;
     /** Hand pass: fraction of the face box a hand must cover... */
     handCoverage: number;
-    /** ...on at least this many frames (2 at 5 fps: 0.2 s, so one stray hand box does not count). */
+    /**
+     * ...on at least this many consecutive analysed frames (2: 0.4-1 s at the check's 2-5 fps). Consecutive, not in
+     * total: faceswap-GAN's swap that paints the face over the hands (more/faceswap-gan, the e2e's painted-over clip)
+     * still lets the hand model catch a half-visible hand for 0.1-0.2 s at a time, twice in a second, which counted
+     * in total passed the step; a real hand held over the face stayed there 1.0-1.1 s each time (measured at 10 fps
+     * on both e2e clips with scripts/find-hand-over-face.ts --coverage).
+     */
     handFrames: number;
     /**
      * Time limits (s). A slow turn to one side and back takes 4-6 s, both sides 10-12 s; twice that for hearing the
