@@ -29,7 +29,9 @@ export function challengeSampleOf(result: FrameResult, tSeconds: number): Challe
           faceSizePx: largest.quality.faceSizePx,
           brightness: largest.quality.brightness,
           swapScore: largest.swapScore,
-          // Not measured by the engine yet: the challenge then judges without them (see ChallengeConfig).
+          // Not measured by the engine: tried offline on the development data, the texture measure failed 4 of 49 real
+          // clips under the check's rule and the boundary measure no swap (training/stability_probe.py,
+          // docs/benchmarks.md, 2026-12-03). The challenge judges without them (ChallengeConfig.deviation).
           boundaryStability: null,
           textureStability: null,
           // Present on frames of a running check, for near-frontal faces (core/face-identity.ts).
