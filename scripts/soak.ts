@@ -23,6 +23,7 @@ import type { Page } from 'playwright-core';
 import type { BenchRecord } from '../src/content/bench-probe';
 import { median, percentile } from '../src/core/stats';
 import { attachContentWorld, contentScriptEval } from './lib/content-world';
+import { extensionHeaps } from './lib/target-heaps';
 import { chromiumProcesses, type ChromiumProcess } from './lib/processes';
 import { launchWithExtension, removeProfile, tabState, waitFor } from '../tests/e2e/support/browser';
 import { startCallServer } from '../tests/e2e/support/call-server';
@@ -55,8 +56,15 @@ const forceGc = process.argv.includes('--gc');
 const detectorOff = process.argv.includes('--detector-off');
 /** `--landmarks-off`: the engine answers every frame without running the landmarker (frames still travel). */
 const landmarksOff = process.argv.includes('--landmarks-off');
+/**
+ * `--restart-engine-every S`: end the engine worker every S seconds through the e2e build's crash hook (the host starts
+ * a new one at once): whether memory the extension renderer gained goes with the worker.
+ */
+const restartEvery = Number(arg('restart-engine-every', '0'));
+/** `--heaps`: also print the JS heap (and backing stores) of each of the extension's contexts at every sample. */
+const printHeaps = process.argv.includes('--heaps');
 if (!(minutes > 0) || counts.some((n) => !(n >= 1 && n <= 5)) || !(intervalS >= 1) || !['parallel', 'before', 'none'].includes(controlMode)) {
-  console.error('usage: npm run soak -- --minutes N [--participants 1,4] [--interval 30] [--control parallel|before|none] [--gc] [--detector-off] [--landmarks-off] [--json OUT] [--dist DIR]');
+  console.error('usage: npm run soak -- --minutes N [--participants 1,4] [--interval 30] [--control parallel|before|none] [--gc] [--detector-off] [--landmarks-off] [--restart-engine-every S] [--heaps] [--json OUT] [--dist DIR]');
   process.exit(2);
 }
 
@@ -163,6 +171,8 @@ async function soak(participants: number, clip: string, origin: string): Promise
       // The engine frame shares its thread, and so its heap, with the offscreen document.
       await engineFrame?.evaluate(gc).catch(() => undefined);
     };
+    let lastRestart = 0;
+    const engineFrameNow = () => call.frames().find((f) => f.url().endsWith('/src/engine/engine.html'));
     await sampleFor(async (t) => {
       if (forceGc) await collect();
       const processes = chromiumProcesses(profileDir);
@@ -195,6 +205,16 @@ async function soak(participants: number, clip: string, origin: string): Promise
       });
       lastAt = now;
       const last = samples[samples.length - 1]!;
+      if (printHeaps) {
+        const heaps = await extensionHeaps(cdp, browser.extensionId).catch(() => []);
+        process.stderr.write(`  heaps: ${heaps.map((h) => `${h.type} ${h.url.split('?')[0]} ${h.usedMb} MB${h.backingMb === null ? '' : ` (+${h.backingMb} MB backing)`}`).join('; ')}\n`);
+      }
+      // After the sample: the next one shows what the restart gave back.
+      if (restartEvery > 0 && t - lastRestart >= restartEvery) {
+        lastRestart = t;
+        await engineFrameNow()?.evaluate(() => (globalThis as { __unmaskCrashWorker?: () => void }).__unmaskCrashWorker?.()).catch(() => undefined);
+        process.stderr.write(`  engine worker ended at t=${t}s (--restart-engine-every)\n`);
+      }
       process.stderr.write(`  ${participants}p t=${last.t}s call ${last.callTabMb} MB, control ${last.controlTabMb} MB, extension ${last.extensionMb} MB, gpu ${last.gpuMb} MB, engine ${last.engineMedianMs} ms, ${last.fps} fps, wasm ${last.mediapipeWasmMb} + ${last.tfWasmMb} MB, tensors ${last.tfTensorMb} MB, main-thread JS heap ${last.extensionMainJsMb} MB\n`);
     });
     await cdp.detach();
