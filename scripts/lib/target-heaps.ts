@@ -29,7 +29,8 @@ export async function extensionHeaps(cdp: CDPSession, extensionId: string): Prom
   for (const target of ours) {
     let sessionId: string | null = null;
     try {
-      ({ sessionId } = (await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })) as { sessionId: string });
+      const attachedTo: { sessionId: string } = await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false });
+      sessionId = attachedTo.sessionId;
       const attached = sessionId;
       const reply = await new Promise<{ usedSize: number; totalSize: number; backingStorageSize?: number } | null>((resolve) => {
         const timer = setTimeout(() => resolve(null), 5000);
