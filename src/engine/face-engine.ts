@@ -161,6 +161,8 @@ export class FaceEngine {
         if (descriptor) face.embedding = descriptor;
       }
     }
+    // A check's frame without a face: how dark the picture is (the whole frame through the quality crop's canvas).
+    const frameBrightness = frame.identify === true && faces.length === 0 ? this.cropStats(bitmap, { x: 0, y: 0, width: 1, height: 1 }).brightness : undefined;
     const handFinder = frame.findHands === true ? this.wantHands() : null;
     const hands = handFinder ? handFinder.find(bitmap) : undefined;
     const now = performance.now();
@@ -175,6 +177,7 @@ export class FaceEngine {
       frameHeight: bitmap.height,
       faces,
       ...(hands ? { hands } : {}),
+      ...(frameBrightness !== undefined && Number.isFinite(frameBrightness) ? { frameBrightness } : {}),
     };
   }
 

@@ -74,6 +74,11 @@ export interface FrameResult {
   faces: FaceObservation[];
   /** Hands in the frame (normalised boxes); present only on frames that asked for them, once the hand model is loaded. */
   hands?: Box[];
+  /**
+   * Mean luma of the whole frame, 0..255, on frames of a running caller check where no face was found: a picture gone
+   * dark (camera covered, switched off, a black frame) explains a lost face, which a check must not count against it.
+   */
+  frameBrightness?: number;
   /** End-to-end builds only (the soak reads it): the engine worker's memory. */
   engineMemory?: EngineMemory;
 }

@@ -170,6 +170,22 @@ describe('tracking continuity', () => {
     expect(elsewhere.gaps[0]?.explained).toMatch(/elsewhere/);
   });
 
+  it('does not count a loss while the picture itself went dark (a black second), and counts it when it stayed lit', () => {
+    // A real head at 21° of turn, the picture black for 1.2 s (found live: a clip looping through its black marker).
+    const withPicture = (brightness: number): ChallengeSample[] =>
+      framesOf({ seconds: 3, at: (dt) => ({ face: dt > 1 && dt < 2.2 ? null : { yawDeg: 21 } }) }, 0).map((s) => (s.face ? s : { ...s, frameBrightness: brightness }));
+    const black = trackingMeasure(withPicture(3));
+    expect(black.gaps).toHaveLength(1);
+    expect(black.gaps[0]?.explained).toBe('the picture went dark');
+    expect(black.unexplained).toEqual([]);
+    const lit = trackingMeasure(withPicture(120));
+    expect(lit.gaps).toHaveLength(1);
+    expect(lit.unexplained).toHaveLength(1);
+    // Not measured (older engine): nothing explains it either.
+    expect(trackingMeasure(withPicture(120).map((s) => ({ ...s, frameBrightness: null }))).unexplained).toHaveLength(1);
+    expect(isValidSample({ ...withPicture(3)[8]!, frameBrightness: 300 })).toBe(false);
+  });
+
   it('keeps a loss that never ends apart: it cannot say whether the head was in view', () => {
     const m = trackingMeasure(framesOf({ seconds: 3, at: (dt) => ({ face: dt > 1 ? null : {} }) }, 0));
     expect(m.gaps).toEqual([]);

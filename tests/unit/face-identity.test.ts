@@ -45,4 +45,10 @@ describe('face identity (pure half)', () => {
     expect(challengeSampleOf(result([face(0.1, false), face(0.3, true)]), 1).face?.embedding).toBe(embedding);
     expect(challengeSampleOf(result([face(0.3, false)]), 1).face?.embedding).toBeNull();
   });
+
+  it("hands the check the picture's brightness on a frame without a face, and nothing when not measured", () => {
+    const noFace: FrameResult = { participantId: 'p1', frameId: 2, sampledAt: 1000, engineMs: 1, landmarkMs: 1, detectorMs: 0, frameWidth: 640, frameHeight: 480, faces: [], frameBrightness: 4 };
+    expect(challengeSampleOf(noFace, 1)).toMatchObject({ face: null, faceCount: 0, frameBrightness: 4 });
+    expect(challengeSampleOf({ ...noFace, frameBrightness: undefined }, 1).frameBrightness).toBeNull();
+  });
 });

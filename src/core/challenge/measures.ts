@@ -42,6 +42,8 @@ export interface ChallengeSample {
   face: ChallengeFace | null;
   /** Hand boxes in the frame (normalised); null when the hand model is not loaded or did not run on this frame. */
   hands: readonly Box[] | null;
+  /** Mean luma of the whole frame (0..255), measured on frames without a face; null or absent when not measured. */
+  frameBrightness?: number | null;
 }
 
 /** A frame that drove a measure. */
@@ -64,6 +66,7 @@ export function unusableReason(face: ChallengeFace | null, config: ChallengeConf
 export function isValidSample(s: ChallengeSample): boolean {
   if (!Number.isFinite(s.t) || !Number.isFinite(s.frameId) || !(s.faceCount >= 0)) return false;
   if (s.hands && !s.hands.every(validBox)) return false;
+  if (s.frameBrightness !== undefined && s.frameBrightness !== null && !(s.frameBrightness >= 0 && s.frameBrightness <= 255)) return false;
   const f = s.face;
   if (!f) return true;
   const finite = [f.yawDeg, f.pitchDeg, f.rollDeg, f.faceSizePx, f.brightness].every(Number.isFinite);
@@ -277,7 +280,7 @@ export interface TrackingMeasure {
  * `minGapSeconds` from last sighting to regain. We have no head detector, so "the head was still in view" is read
  * from what surrounds the gap: the face was regained close to where it was lost, neither box touched the frame's
  * edge, the pose when last seen was within what our tracker follows on a real face, no hand covered it, the frame
- * was lit and the face was not too close. A gap that fails any of these is kept, with the explanation, but does not
+ * was lit (the face before and after, and the picture while it was lost) and the face was not too close. A gap that fails any of these is kept, with the explanation, but does not
  * count against the face.
  */
 export function trackingMeasure(samples: readonly ChallengeSample[], config: ChallengeConfig = DEFAULT_CHALLENGE_CONFIG): TrackingMeasure {
@@ -316,6 +319,9 @@ function explainGap(last: ChallengeSample, regained: ChallengeSample, lost: read
   // A hand over the last known face box, on the last frame with the face or while it was lost.
   if ([last, ...lost].some((s) => s.hands && coverage(before.box, s.hands) >= c.handExplainsCoverage)) return 'a hand covered the face';
   if (before.brightness < config.quality.minBrightness || after.brightness < config.quality.minBrightness) return 'too dark';
+  // The picture itself went dark while the face was lost (a black frame, the camera covered or switched off for a
+  // moment): nothing to see, not a face that failed. Measured on the lost frames by the engine.
+  if (lost.some((s) => typeof s.frameBrightness === 'number' && s.frameBrightness < config.quality.minBrightness)) return 'the picture went dark';
   const nearEdge = (b: Box): boolean => b.x <= c.edgeMargin || b.y <= c.edgeMargin || b.x + b.width >= 1 - c.edgeMargin || b.y + b.height >= 1 - c.edgeMargin;
   if (nearEdge(before.box) || nearEdge(after.box)) return 'the face was at the edge of the picture';
   const shift = Math.hypot(before.box.x + before.box.width / 2 - (after.box.x + after.box.width / 2), before.box.y + before.box.height / 2 - (after.box.y + after.box.height / 2));

@@ -40,6 +40,8 @@ export function challengeSampleOf(result: FrameResult, tSeconds: number): Challe
       : null,
     // Present on the frames of a check with a hand pass, once the hand model has loaded (engine/hand-finder.ts).
     hands: Array.isArray(result.hands) ? result.hands : null,
+    // Present on a check's frames without a face (engine/face-engine.ts).
+    frameBrightness: typeof result.frameBrightness === 'number' ? result.frameBrightness : null,
   };
 }
 
