@@ -7,18 +7,17 @@
  * The clips come from the development data (tests/e2e/support/challenge-clips.ts): no npm package ships a real head
  * turn. Without the data this file is skipped, loudly.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { DEFAULT_CHALLENGE_CONFIG } from '../../src/core/challenge/steps';
 import { verifyExport } from '../../src/core/report-format';
 import type { ReportExport } from '../../src/shared/report-types';
-import type { ParticipantSummary } from '../../src/shared/types';
 import { startCallServer } from './support/call-server';
-import { ensurePaintedHandsClip, ensureRealHandPassClip, ensureRealHeadTurnClip, ensureSmearedSwapClip, ensureSwapDropClip, HAND_PASS_SOURCE, HEAD_TURN_SOURCE, PAINTED_HANDS_SOURCE, SWAP_DROP_PAIR, type ChallengeClip } from './support/challenge-clips';
-import { launchWithExtension, readOverlays, removeProfile, tabIdOf, tabState, waitFor, type ExtensionBrowser } from './support/browser';
+import { ensurePaintedHandsClip, ensureRealHandPassClip, ensureRealHeadTurnClip, ensureSmearedSwapClip, ensureSwapDropClip, HAND_PASS_SOURCE, HEAD_TURN_SOURCE, PAINTED_HANDS_SOURCE, SWAP_DROP_PAIR } from './support/challenge-clips';
+import { readOverlays, removeProfile, tabState, waitFor } from './support/browser';
+import { afterBlackMarker, HAND_PASS, runCheck, saveAndExportReport, type CheckRun } from './support/check-run';
 
 const real = await ensureRealHeadTurnClip();
 if (!real) console.warn(`\n*** SKIPPED: caller-verification e2e needs ${HEAD_TURN_SOURCE} (set UNMASK_DATA to the data folder) ***\n`);
@@ -34,116 +33,10 @@ if (!paintedHands) console.warn(`\n*** SKIPPED: the painted-over hand-pass e2e n
 const downloads = mkdtempSync(join(tmpdir(), 'unmask-challenge-'));
 afterAll(() => rmSync(downloads, { recursive: true, force: true }));
 
-interface CheckRun {
-  browser: ExtensionBrowser;
-  call: Page;
-  panel: Page;
-  tabId: number;
-  outcome: string;
-  text: string;
-}
-
-type Person = () => Promise<ParticipantSummary | null>;
-
-/** The head-turn clips: start at their calm, frontal start (after the mirrored turn, back to the front). */
-async function atCalmFront(person: Person): Promise<void> {
-  const yaw = async (): Promise<number | null> => (await person())?.faces[0]?.pose.yawDeg ?? null;
-  await waitFor(yaw, (y) => y !== null && y < -12, 40_000, 'the turn to the other side (clip loop)');
-  await waitFor(yaw, (y) => y !== null && Math.abs(y) < 10, 20_000, 'the face back at the front');
-}
-
-/** The one step a check runs (a test build's hook fixes it), with the words and live feedback the panel must show. */
-interface CheckStep {
-  id: string;
-  say: RegExp;
-  feedback: RegExp;
-}
-
-const HEAD_TURN: CheckStep = {
-  id: 'head-turn-left-first',
-  say: /turn your head slowly to your left/,
-  feedback: /turn further to their (left|right): \d+° of 40°|one side done|Face not seen/,
-};
-const HAND_PASS: CheckStep = {
-  id: 'hand-pass',
-  say: /pass your open hand slowly in front of your face/,
-  feedback: /hand detector not loaded yet|hand not seen yet|hand seen beside the face|hand over the face \(\d+%\)/,
-};
-
-/** Clips that open with a black marker: start when the face appears after it (the clip's calm stretch). */
-async function afterBlackMarker(person: Person): Promise<void> {
-  await waitFor(person, (p) => (p?.faces.length ?? 0) === 0, 60_000, "the clip's black marker (no face)");
-  await waitFor(person, (p) => (p?.faces.length ?? 0) === 1, 20_000, 'the face after the marker');
-}
-
-/**
- * Plays `clip` into a call, runs a one-step check from the side panel (started once `startWhen` returns), and returns
- * what the panel showed.
- */
-async function runCheck(clip: ChallengeClip, server: Awaited<ReturnType<typeof startCallServer>>, startWhen: (person: Person) => Promise<void> = atCalmFront, step: CheckStep = HEAD_TURN): Promise<CheckRun> {
-  const browser = await launchWithExtension(clip.y4m);
-  try {
-    const call = await browser.context.newPage();
-    await call.goto(`${server.origin}/?participants=1`);
-    await call.waitForFunction(() => (window as { callReady?: boolean }).callReady === true, undefined, { timeout: 30_000 });
-    const tabId = await tabIdOf(browser.serviceWorker, call.url());
-    const person = async (): Promise<ParticipantSummary | null> => (await tabState(browser.serviceWorker, call.url()))?.participants[0] ?? null;
-    await waitFor(person, (p) => p?.state === 'face-tracked', 60_000, 'a tracked face');
-
-    // The panel as the side panel shows it, on this tab; the steps fixed to one step (a test build's hook).
-    const panel = await browser.context.newPage();
-    await panel.goto(`chrome-extension://${browser.extensionId}/src/ui/panel.html?tab=${tabId}&steps=${step.id}`);
-    const item = panel.locator('#participants > li').first();
-    // Headless, the panel is a tab of its own, not a side panel beside the call: in front it would put the call tab
-    // in the background, where Chromium throttles it to about one analysed frame a second (measured). The call stays
-    // in front, as beside a real side panel, and the panel is driven from behind: its buttons are pressed with a
-    // click event once enabled (a page in the background does not render, so pointer clicks would wait for it).
-    await call.bringToFront();
-    const press = async (action: string, timeout: number): Promise<void> => {
-      const button = item.locator(`button[data-action="${action}"]`);
-      await expect.poll(() => button.isEnabled(), { timeout }).toBe(true);
-      await button.dispatchEvent('click');
-    };
-    // Start when the caller is ready (the clip's moment for it): the words, then "Start" a moment later.
-    await startWhen(person);
-    const calmEngineMs = (await person())?.engineMsMedian ?? null;
-    await press('start', 20_000);
-    await expect.poll(() => item.locator('.say').innerText(), { timeout: 10_000 }).toMatch(step.say);
-    // Until the check has learnt the caller's face (models load when it starts), it says so and "Start" waits.
-    expect(await item.locator('.feedback').innerText()).toMatch(/Say the words to the caller, then press Start|Getting ready: .*Say the words meanwhile/);
-    // The user reads the words out (a couple of seconds): the calm frontal frames meanwhile are the check's reference.
-    await call.waitForTimeout(2_500);
-    // For the notes: the engine's time per frame over the last 3 s, calm before the check and now, with the caller's
-    // near-frontal face described by the identity model on every frame.
-    const checkEngineMs = (await person())?.engineMsMedian ?? null;
-    console.log(`engine ms per frame (median of the last 3 s): calm ${calmEngineMs?.toFixed(1)}, during the check's words ${checkEngineMs?.toFixed(1)}`);
-    // "Start" is enabled once the check has its reference face (and hand model): up to prepareLimitSeconds.
-    await press('begin-step', (DEFAULT_CHALLENGE_CONFIG.session.prepareLimitSeconds + 3) * 1000);
-    // Live feedback while the caller moves.
-    await expect.poll(() => item.locator('.feedback').innerText(), { timeout: 10_000 }).toMatch(step.feedback);
-    await item.locator('.challenge[data-outcome]').waitFor({ state: 'attached', timeout: 60_000 });
-    const outcome = (await item.locator('.challenge').getAttribute('data-outcome')) ?? '';
-    return { browser, call, panel, tabId, outcome, text: await item.innerText() };
-  } catch (error) {
-    // A check that did not get to its end leaves no browser behind to starve the next test of CPU.
-    await browser.close().catch(() => undefined);
-    removeProfile(browser.netLogPath);
-    throw error;
-  }
-}
-
-/** The call's report, saved and exported as JSON from the report page, checked as an importer would check it. */
+/** The call's report, exported as JSON and checked as an importer would check it, with the preview it showed. */
 async function exportedReport(run: CheckRun, preview: RegExp): Promise<ReportExport> {
-  const report = await run.browser.context.newPage();
-  await report.goto(`chrome-extension://${run.browser.extensionId}/src/ui/report.html?tab=${run.tabId}`);
-  await report.locator('#form').waitFor({ state: 'visible', timeout: 20_000 });
-  expect(await report.locator('#preview').innerText()).toMatch(preview);
-  await report.click('#save');
-  await report.locator('#saved').waitFor({ state: 'visible', timeout: 20_000 });
-  const [download] = await Promise.all([report.waitForEvent('download'), report.click('#export-json')]);
-  const path = join(downloads, `report-${run.tabId}.json`);
-  await download.saveAs(path);
-  const exported = JSON.parse(readFileSync(path, 'utf8')) as ReportExport;
+  const { exported, previewText } = await saveAndExportReport(run, downloads);
+  expect(previewText).toMatch(preview);
   expect(await verifyExport(exported)).toMatchObject({ ok: true });
   expect(exported.schemaVersion).toBe(3);
   return exported;

@@ -225,6 +225,40 @@ export function ensurePaintedHandsClip(): Promise<ChallengeClip | null> {
   return ensureHandPassClip('hand-pass-painted-over-slow', PAINTED_HANDS_SOURCE, 1.0, 7);
 }
 
+/**
+ * Any clip as a check plays it, for running the check on real footage as it was recorded (`npm run bench:challenge`):
+ * 1 s of black (the marker a run waits for), then the clip's first `maxSeconds` forward and backward (no jump where it
+ * loops back), repeated until the whole is at least `seconds` long, scaled to the fake camera's 480 lines. Null when
+ * the source is missing. Long enough that a check begun after the marker (words, up to 15 s getting ready, a 25-s
+ * step, settling) ends before the marker comes round again: a black second mid-step reads as a lost face.
+ */
+export function ensureLoopedClip(source: string, seconds = 80, maxSeconds = 16): ChallengeClip | null {
+  if (!existsSync(source)) return null;
+  mkdirSync(CACHE, { recursive: true });
+  const name = `looped-${source.replace(/^.*?([^/]+\/[^/]+\/[^/]+)\.[^.]+$/, '$1').replace(/[^A-Za-z0-9_-]+/g, '_')}-${seconds}-${maxSeconds}`;
+  const mp4 = resolve(CACHE, `${name}.mp4`);
+  if (!existsSync(mp4)) {
+    // Fitted inside 640x480 whatever its shape (webcam clips are wider than 4:3).
+    const fit = 'scale=640:480:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=640:480:(ow-iw)/2:(oh-ih)/2,fps=24,format=yuv420p,setsar=1';
+    const pingPong = resolve(CACHE, `${name}.pingpong.mp4`);
+    ffmpeg(['-t', String(maxSeconds), '-i', source, '-filter_complex', `[0:v]${fit},split[f][b];[b]reverse[r];[f][r]concat=n=2:v=1:a=0[out]`, '-map', '[out]', '-c:v', 'libx264', '-crf', '18', pingPong]);
+    const once = Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', pingPong], { encoding: 'utf8' }).trim());
+    const loops = Math.max(0, Math.ceil(seconds / Math.max(0.5, once)) - 1);
+    const tmp = `${mp4}.tmp.mp4`;
+    ffmpeg([
+      '-f', 'lavfi', '-i', 'color=c=black:s=640x480:r=24:d=1',
+      '-stream_loop', String(loops), '-i', pingPong,
+      '-filter_complex', '[0:v]format=yuv420p,setsar=1[k];[1:v]format=yuv420p,setsar=1[v];[k][v]concat=n=2:v=1:a=0[out]',
+      '-map', '[out]', '-c:v', 'libx264', '-crf', '18', tmp,
+    ]);
+    renameSync(tmp, mp4);
+  }
+  // No per-frame poses here (measuring them costs a landmarker pass over the whole clip): the check measures its own.
+  const y4m = mp4.replace(/\.mp4$/, '.y4m');
+  if (!existsSync(y4m)) toY4m(mp4, y4m);
+  return { y4m, mp4, poses: [] };
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const real = await ensureRealHeadTurnClip();
   if (!real) throw new Error(`missing ${HEAD_TURN_SOURCE}`);
