@@ -76,7 +76,7 @@ try {
     const server = await startCallServer();
     const started = Date.now();
     try {
-      const run = await runCheck(made, server, afterMarker, clip.step);
+      const run = await runCheck(made, server, afterMarker, clip.step, true);
       try {
         const { exported } = await saveAndExportReport(run, downloads);
         const step = exported.report.challenges[0]?.steps[0];

@@ -164,15 +164,14 @@ async function soak(participants: number, clip: string, origin: string): Promise
         ? (controlAlone.reduce((best, c) => (Math.abs(c.t - t) < Math.abs(best.t - t) ? c : best), controlAlone[0]!).mb)
         : mb(processes.find((p) => p.pid === controlPid)?.privateKb ?? 0);
     await contentScriptEval(cdp, contexts, 'globalThis.__unmaskBench = []; 0');
+    const engineFrameNow = () => call.frames().find((f) => f.url().endsWith('/src/engine/engine.html'));
     const collect = async (): Promise<void> => {
       const gc = '(globalThis.gc ?? (() => undefined))()';
       await browser.serviceWorker.evaluate(gc).catch(() => undefined);
-      const engineFrame = call.frames().find((f) => f.url().endsWith('/src/engine/engine.html'));
       // The engine frame shares its thread, and so its heap, with the offscreen document.
-      await engineFrame?.evaluate(gc).catch(() => undefined);
+      await engineFrameNow()?.evaluate(gc).catch(() => undefined);
     };
     let lastRestart = 0;
-    const engineFrameNow = () => call.frames().find((f) => f.url().endsWith('/src/engine/engine.html'));
     await sampleFor(async (t) => {
       if (forceGc) await collect();
       const processes = chromiumProcesses(profileDir);
@@ -181,8 +180,7 @@ async function soak(participants: number, clip: string, origin: string): Promise
       const now = performance.now();
       const engine = records.map((r) => r.engineMs);
       const memory = records.findLast((r) => r.engineMemory)?.engineMemory;
-      const engineFrame = call.frames().find((f) => f.url().endsWith('/src/engine/engine.html'));
-      const mainJs = await engineFrame
+      const mainJs = await engineFrameNow()
         ?.evaluate(() => (performance as { memory?: { usedJSHeapSize?: number } }).memory?.usedJSHeapSize ?? null)
         .catch(() => null);
       const extensionMainJsMb = typeof mainJs === 'number' ? Math.round((mainJs / 2 ** 20) * 10) / 10 : null;

@@ -30,8 +30,8 @@ export async function extensionHeaps(cdp: CDPSession, extensionId: string): Prom
     let sessionId: string | null = null;
     try {
       const attachedTo: { sessionId: string } = await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false });
-      sessionId = attachedTo.sessionId;
-      const attached = sessionId;
+      const attached = attachedTo.sessionId;
+      sessionId = attached;
       const reply = await new Promise<{ usedSize: number; totalSize: number; backingStorageSize?: number } | null>((resolve) => {
         const timer = setTimeout(() => resolve(null), 5000);
         const onMessage = (e: { sessionId: string; message: string }): void => {

@@ -204,8 +204,6 @@ export interface HandMeasure {
    * in flashes, one frame at a time, between frames where the face is drawn over it.
    */
   heldFrames: number;
-  /** The first frame of that run. */
-  heldFrom: FrameRef | null;
   /** Per frame (same order as the samples): coverage of the face box, or of the last known one while the face is
    * hidden (a hand over a real face often hides it from the landmarker too); null without a box or a hand result. */
   perFrame: (number | null)[];
@@ -218,9 +216,7 @@ export function handMeasure(samples: readonly ChallengeSample[], lastKnownBox: B
   let peak: FrameRef | null = null;
   let coveredFrames = 0;
   let heldFrames = 0;
-  let heldFrom: FrameRef | null = null;
   let run = 0;
-  let runFrom: FrameRef | null = null;
   const perFrame: (number | null)[] = [];
   for (const s of samples) {
     if (s.face) box = s.face.box;
@@ -234,12 +230,7 @@ export function handMeasure(samples: readonly ChallengeSample[], lastKnownBox: B
     perFrame.push(c);
     if (c >= config.steps.handCoverage) {
       coveredFrames++;
-      if (run === 0) runFrom = ref(s);
-      run++;
-      if (run > heldFrames) {
-        heldFrames = run;
-        heldFrom = runFrom;
-      }
+      heldFrames = Math.max(heldFrames, ++run);
     } else {
       run = 0;
     }
@@ -248,7 +239,7 @@ export function handMeasure(samples: readonly ChallengeSample[], lastKnownBox: B
       peak = ref(s);
     }
   }
-  return { modelLoaded, peakCoverage, peak, coveredFrames, heldFrames, heldFrom, perFrame };
+  return { modelLoaded, peakCoverage, peak, coveredFrames, heldFrames, perFrame };
 }
 
 // ---- Did the face hold up? ----
@@ -280,8 +271,8 @@ export interface TrackingMeasure {
  * `minGapSeconds` from last sighting to regain. We have no head detector, so "the head was still in view" is read
  * from what surrounds the gap: the face was regained close to where it was lost, neither box touched the frame's
  * edge, the pose when last seen was within what our tracker follows on a real face, no hand covered it, the frame
- * was lit (the face before and after, and the picture while it was lost) and the face was not too close. A gap that fails any of these is kept, with the explanation, but does not
- * count against the face.
+ * was lit (the face before and after, and the picture while it was lost) and the face was not too close. A gap that
+ * fails any of these is kept, with the explanation, but does not count against the face.
  */
 export function trackingMeasure(samples: readonly ChallengeSample[], config: ChallengeConfig = DEFAULT_CHALLENGE_CONFIG): TrackingMeasure {
   const c = config.tracking;

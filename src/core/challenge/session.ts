@@ -222,7 +222,7 @@ export function measurePerformance(step: ChallengeStep, input: Pick<StepInput, '
             : hand.coveredFrames > 0
               ? `A hand covered ${share}% of the face or more only in flashes: on ${hand.coveredFrames} analysed frame${hand.coveredFrames === 1 ? '' : 's'}, never ${c.handFrames} in a row (a hand held over a real face stays in view; a swap can paint the face over it).`
               : hand.peakCoverage > 0
-                ? `A hand covered at most ${pct}% of the face (asked: ${Math.round(c.handCoverage * 100)}%).`
+                ? `A hand covered at most ${pct}% of the face (asked: ${share}%).`
                 : 'No hand was seen over the face.',
         ],
         keyFrames: hand.peak ? [{ ...hand.peak, why: `hand over ${pct}% of the face` }] : [],
