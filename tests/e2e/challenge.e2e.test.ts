@@ -15,13 +15,15 @@ import { DEFAULT_CHALLENGE_CONFIG } from '../../src/core/challenge/steps';
 import { verifyExport } from '../../src/core/report-format';
 import type { ReportExport } from '../../src/shared/report-types';
 import { startCallServer } from './support/call-server';
-import { ensurePaintedHandsClip, ensureRealHandPassClip, ensureRealHeadTurnClip, ensureSmearedSwapClip, ensureSwapDropClip, HAND_PASS_SOURCE, HEAD_TURN_SOURCE, PAINTED_HANDS_SOURCE, SWAP_DROP_PAIR } from './support/challenge-clips';
+import { ensurePaintedHandsClip, ensureRealHandPassClip, ensureRealHeadTurnClip, ensureSmearedSwapClip, ensureSplicedPeopleClip, ensureSwapDropClip, HAND_PASS_SOURCE, HEAD_TURN_SOURCE, PAINTED_HANDS_SOURCE, SECOND_PERSON_SOURCE, SWAP_DROP_PAIR } from './support/challenge-clips';
 import { readOverlays, removeProfile, tabState, waitFor } from './support/browser';
 import { afterBlackMarker, HAND_PASS, runCheck, saveAndExportReport, type CheckRun } from './support/check-run';
 
 const real = await ensureRealHeadTurnClip();
 if (!real) console.warn(`\n*** SKIPPED: caller-verification e2e needs ${HEAD_TURN_SOURCE} (set UNMASK_DATA to the data folder) ***\n`);
 const swap = real ? await ensureSmearedSwapClip(real) : null;
+const spliced = await ensureSplicedPeopleClip();
+if (!spliced) console.warn(`\n*** SKIPPED: the spliced-people e2e needs ${HEAD_TURN_SOURCE} and ${SECOND_PERSON_SOURCE} (set UNMASK_DATA) ***\n`);
 const drop = await ensureSwapDropClip();
 if (!drop) console.warn(`\n*** SKIPPED: the swap-drop e2e needs dfl/{fake,real}/${SWAP_DROP_PAIR}.mp4 in the data (set UNMASK_DATA) ***\n`);
 
@@ -103,6 +105,31 @@ describe.skipIf(!real || !swap)('verify this caller (side panel, real clip and s
       if (run.outcome === 'failed') expect(check?.steps[0]?.failedOn).toContain('tracking');
     } finally {
       console.log(`stand-in swap: ${run.outcome}\n${run.text}`);
+      await run.browser.close().catch(() => undefined);
+      removeProfile(run.browser.netLogPath);
+      await server.close();
+    }
+  }, 240_000);
+});
+
+describe.skipIf(!spliced)('verify this caller (side panel, two real people spliced at profile moments)', () => {
+  // A stand-in, not real swapper output: the head turns to profile as one real person and comes back as another, as a
+  // live swap that drops past its yaw limit shows the person underneath. Both faces are real, so only identity
+  // continuity can tell; tracking may lose either face near profile, which the check explains by the turn.
+  it('fails a caller who turns away as one real person and comes back as another: another face appeared', async () => {
+    const server = await startCallServer();
+    // atCalmFront starts at the clip's loop point: the first person, calm and frontal, is the check's reference.
+    const run = await runCheck(spliced!, server);
+    try {
+      expect(run.outcome).toBe('failed');
+      expect(run.text).toMatch(/Another face appeared: \d+ frames looked like someone else \(similarity down to 0\.\d\d/);
+      await waitFor(() => readOverlays(run.call), (o) => /Suspicious/.test(o[0]?.text ?? ''), 10_000, 'a Suspicious badge');
+      const step = (await exportedReport(run, /Head turn \(left first\): failed/)).report.challenges[0]?.steps[0];
+      console.log(`spliced people measurements: ${JSON.stringify(step?.measurements)}`);
+      expect(step?.failedOn).toContain('identity');
+      expect(step?.measurements.identityLowFrames).toBeGreaterThanOrEqual(DEFAULT_CHALLENGE_CONFIG.identity.minLowFrames);
+    } finally {
+      console.log(`spliced people: ${run.outcome}\n${run.text}`);
       await run.browser.close().catch(() => undefined);
       removeProfile(run.browser.netLogPath);
       await server.close();

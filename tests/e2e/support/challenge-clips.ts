@@ -106,6 +106,52 @@ export async function ensureSmearedSwapClip(real: ChallengeClip): Promise<Challe
   return withPoses(mp4, resolve(CACHE, 'head-turn-smeared.y4m'));
 }
 
+/** The second real person of the spliced stand-in: another TED speaker whose head turns to about 55° one way. */
+export const SECOND_PERSON_SOURCE = resolve(DATA_DIR, 'more/talking-heads-2/real/lia__ted-driving2.mp4');
+
+/**
+ * A stand-in, NOT real swapper output: two different real people spliced at profile moments, the way a live swap that
+ * drops past its yaw limit shows the person underneath when the head comes back. Real faces on both sides of each cut,
+ * so it tests identity continuity on real faces (issue 11), not on a smear or a swapper's rendering.
+ *
+ * Yaws measured with scripts/clip-poses.ts at 10 fps (as our landmarker reads single frames): person A
+ * (HEAD_TURN_SOURCE) is frontal at 3.6-5.0 s and turns to 53° at 8.5 s (lost from 8.6 s); person B
+ * (SECOND_PERSON_SOURCE, another speaker on another stage) turns from about 8° at 1.4 s to -55° at 6.7 s, looking
+ * down throughout (pitch about -20°). B is always shown mirrored (turning to +55°, the side A turns to): a mirror jump
+ * mid-clip moves her face across the picture, which no camera does, and our tracker then lost her for seconds.
+ * Layout, 10 fps, looped by the fake camera (the loop joins A to A):
+ *   A calm (3.6-5.0 s there and back) | A turns to 53° | cut | B from 55° back to the front, lingers near the front
+ *   (1.4-2.6 s there and back), turns to 55° again | cut | A from 53° back to the front | A mirrored, turning to
+ *   -53° and back.
+ * About 32 s: a check started at A's calm front sees B's near-frontal face inside its 25-s step. Null without the data.
+ */
+export async function ensureSplicedPeopleClip(): Promise<ChallengeClip | null> {
+  if (!existsSync(HEAD_TURN_SOURCE) || !existsSync(SECOND_PERSON_SOURCE)) return null;
+  mkdirSync(CACHE, { recursive: true });
+  const mp4 = resolve(CACHE, 'head-turn-spliced-people.mp4');
+  if (!existsSync(mp4)) {
+    const graph = [
+      '[0:v]split=4[ac][at][ar][am]',
+      '[ac]trim=3.6:5.0,setpts=PTS-STARTPTS,split[ac1][ac2]',
+      '[ac2]reverse[ac2r]',
+      '[at]trim=4.6:8.5,setpts=PTS-STARTPTS[at1]',
+      '[ar]trim=4.6:8.5,setpts=PTS-STARTPTS,reverse[atr]',
+      '[am]trim=4.6:8.5,setpts=PTS-STARTPTS,hflip,split[am1][am2]',
+      '[am2]reverse[am2r]',
+      '[1:v]hflip,split=4[bt][bn][bn2][bt2]',
+      '[bt]trim=1.4:6.8,setpts=PTS-STARTPTS,reverse[btr]',
+      '[bn]trim=1.4:2.6,setpts=PTS-STARTPTS[bnf]',
+      '[bn2]trim=1.4:2.6,setpts=PTS-STARTPTS,reverse[bnr]',
+      '[bt2]trim=1.4:6.8,setpts=PTS-STARTPTS[btf]',
+      '[ac1][ac2r][at1][btr][bnf][bnr][btf][atr][am1][am2r]concat=n=10:v=1:a=0,fps=10[out]',
+    ].join(';');
+    const tmp = `${mp4}.tmp.mp4`;
+    ffmpeg(['-i', HEAD_TURN_SOURCE, '-i', SECOND_PERSON_SOURCE, '-filter_complex', graph, '-map', '[out]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', tmp]);
+    renameSync(tmp, mp4);
+  }
+  return withPoses(mp4, resolve(CACHE, 'head-turn-spliced-people.y4m'));
+}
+
 /** A real live swap and its own real webcam clip (the same frames, the same person underneath): DeepFaceLive output. */
 export const SWAP_DROP_PAIR = 'Natasha_Former_1';
 /** Seconds of black at the start of the swap-drop clip (a marker the test can see), and where the swap drops. */
