@@ -13,10 +13,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { removeProfile, waitFor } from '../tests/e2e/support/browser';
+import { waitFor } from '../tests/e2e/support/browser';
 import { startCallServer } from '../tests/e2e/support/call-server';
 import { DATA_DIR, ensureLoopedClip } from '../tests/e2e/support/challenge-clips';
-import { HAND_PASS, HEAD_TURN, runCheck, saveAndExportReport, type CheckStep, type Person } from '../tests/e2e/support/check-run';
+import { closeBrowser, HAND_PASS, HEAD_TURN, runCheck, saveAndExportReport, type CheckStep, type Person } from '../tests/e2e/support/check-run';
 import { SOURCE_CLIP } from '../tests/e2e/support/clip';
 
 interface RealClip {
@@ -93,8 +93,7 @@ try {
         rows.push(line);
         console.log(`${clip.name}: ${run.outcome} (${Math.round((Date.now() - started) / 1000)} s)\n  ${figures.join('; ')}\n  ${(step?.reasons ?? []).join('\n  ')}`);
       } finally {
-        await run.browser.close().catch(() => undefined);
-        removeProfile(run.browser.netLogPath);
+        await closeBrowser(run.browser);
       }
     } catch (error) {
       rows.push(`| ${clip.name} | ${clip.step.id} | ${clip.why} | run error | ${String(error).split('\n')[0]} | |`);

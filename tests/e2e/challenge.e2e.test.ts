@@ -16,8 +16,8 @@ import { verifyExport } from '../../src/core/report-format';
 import type { ReportExport } from '../../src/shared/report-types';
 import { startCallServer } from './support/call-server';
 import { ensurePaintedHandsClip, ensureRealHandPassClip, ensureRealHeadTurnClip, ensureSmearedSwapClip, ensureSplicedPeopleClip, ensureSwapDropClip, HAND_PASS_SOURCE, HEAD_TURN_SOURCE, PAINTED_HANDS_SOURCE, SECOND_PERSON_SOURCE, SWAP_DROP_PAIR } from './support/challenge-clips';
-import { readOverlays, removeProfile, tabState, waitFor } from './support/browser';
-import { afterBlackMarker, HAND_PASS, runCheck, saveAndExportReport, type CheckRun } from './support/check-run';
+import { readOverlays, tabState, waitFor } from './support/browser';
+import { afterBlackMarker, closeBrowser, HAND_PASS, runCheck, saveAndExportReport, type CheckRun } from './support/check-run';
 
 const real = await ensureRealHeadTurnClip();
 if (!real) console.warn(`\n*** SKIPPED: caller-verification e2e needs ${HEAD_TURN_SOURCE} (set UNMASK_DATA to the data folder) ***\n`);
@@ -71,8 +71,7 @@ describe.skipIf(!real || !swap)('verify this caller (side panel, real clip and s
       expect(step?.reasons.join(' ')).toMatch(/The face matched the one before the check/);
     } finally {
       console.log(`real head turn: ${run.outcome}\n${run.text}`);
-      await run.browser.close().catch(() => undefined);
-      removeProfile(run.browser.netLogPath);
+      await closeBrowser(run.browser);
       await server.close();
     }
   }, 240_000);
@@ -105,8 +104,7 @@ describe.skipIf(!real || !swap)('verify this caller (side panel, real clip and s
       if (run.outcome === 'failed') expect(check?.steps[0]?.failedOn).toContain('tracking');
     } finally {
       console.log(`stand-in swap: ${run.outcome}\n${run.text}`);
-      await run.browser.close().catch(() => undefined);
-      removeProfile(run.browser.netLogPath);
+      await closeBrowser(run.browser);
       await server.close();
     }
   }, 240_000);
@@ -130,8 +128,7 @@ describe.skipIf(!spliced)('verify this caller (side panel, two real people splic
       expect(step?.measurements.identityLowFrames).toBeGreaterThanOrEqual(DEFAULT_CHALLENGE_CONFIG.identity.minLowFrames);
     } finally {
       console.log(`spliced people: ${run.outcome}\n${run.text}`);
-      await run.browser.close().catch(() => undefined);
-      removeProfile(run.browser.netLogPath);
+      await closeBrowser(run.browser);
       await server.close();
     }
   }, 240_000);
@@ -155,8 +152,7 @@ describe.skipIf(!drop)('verify this caller (side panel, real swapper output whos
       expect(step?.measurements.identityLowFrames).toBeGreaterThanOrEqual(DEFAULT_CHALLENGE_CONFIG.identity.minLowFrames);
     } finally {
       console.log(`swap drop: ${run.outcome}\n${run.text}`);
-      await run.browser.close().catch(() => undefined);
-      removeProfile(run.browser.netLogPath);
+      await closeBrowser(run.browser);
       await server.close();
     }
   }, 240_000);
@@ -181,8 +177,7 @@ describe.skipIf(!hands)('verify this caller (side panel, a real hand pass)', () 
       expect(step?.failedOn ?? []).toEqual([]);
     } finally {
       console.log(`hand pass: ${run.outcome}\n${run.text}`);
-      await run.browser.close().catch(() => undefined);
-      removeProfile(run.browser.netLogPath);
+      await closeBrowser(run.browser);
       await server.close();
     }
   }, 240_000);
@@ -204,8 +199,7 @@ describe.skipIf(!paintedHands)('verify this caller (side panel, real swapper out
       expect(step?.measurements.handHeldFrames ?? 0).toBeLessThan(DEFAULT_CHALLENGE_CONFIG.steps.handFrames);
     } finally {
       console.log(`painted-over hand pass: ${run.outcome}\n${run.text}`);
-      await run.browser.close().catch(() => undefined);
-      removeProfile(run.browser.netLogPath);
+      await closeBrowser(run.browser);
       await server.close();
     }
   }, 240_000);

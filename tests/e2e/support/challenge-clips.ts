@@ -37,6 +37,13 @@ function ffmpeg(args: string[]): void {
   execFileSync('ffmpeg', ['-v', 'error', '-y', ...args], { stdio: 'inherit' });
 }
 
+/** Renders `graph` (its output labelled [out]) over `inputs` into `mp4` as H.264 (CRF 18), written whole or not at all. */
+function renderClip(inputs: readonly string[], graph: string, mp4: string): void {
+  const tmp = `${mp4}.tmp.mp4`;
+  ffmpeg([...inputs.flatMap((input) => ['-i', input]), '-filter_complex', graph, '-map', '[out]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', tmp]);
+  renameSync(tmp, mp4);
+}
+
 /** The fake camera's format: 640x480 at 24 fps (the face keeps its shape: scaled to the height, padded at the sides). */
 function toY4m(mp4: string, y4m: string): void {
   const tmp = `${y4m}.tmp.y4m`;
@@ -57,7 +64,6 @@ export async function ensureRealHeadTurnClip(): Promise<ChallengeClip | null> {
   mkdirSync(CACHE, { recursive: true });
   const mp4 = resolve(CACHE, 'head-turn-real.mp4');
   if (!existsSync(mp4)) {
-    const tmp = `${mp4}.tmp.mp4`;
     // calm: 3.6-5.0 s there and back; turn: 4.6-8.4 s there and back; then the turn mirrored (the other side).
     const graph = [
       '[0:v]split=3[c][t][m]',
@@ -69,8 +75,7 @@ export async function ensureRealHeadTurnClip(): Promise<ChallengeClip | null> {
       '[m2]reverse[m2r]',
       '[c1][c2r][t1][t2r][m1][m2r]concat=n=6:v=1:a=0,fps=10[out]',
     ].join(';');
-    ffmpeg(['-i', HEAD_TURN_SOURCE, '-filter_complex', graph, '-map', '[out]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', tmp]);
-    renameSync(tmp, mp4);
+    renderClip([HEAD_TURN_SOURCE], graph, mp4);
   }
   return withPoses(mp4, resolve(CACHE, 'head-turn-real.y4m'));
 }
@@ -99,9 +104,7 @@ export async function ensureSmearedSwapClip(real: ChallengeClip): Promise<Challe
     if (windows.length === 0) throw new Error(`the head never turns past ${SMEAR_ABOVE_DEG}° in the clip`);
     const box = `w=trunc(iw*${(x1 - x0).toFixed(3)}/2)*2:h=trunc(ih*${(y1 - y0).toFixed(3)}/2)*2:x=trunc(iw*${x0.toFixed(3)}):y=trunc(ih*${y0.toFixed(3)})`;
     const graph = `[0:v]split[a][b];[b]crop=${box},boxblur=lr=12:lp=4:cr=6:cp=4[s];[a][s]overlay=x=trunc(W*${x0.toFixed(3)}):y=trunc(H*${y0.toFixed(3)}):enable='${windows.join('+')}'[out]`;
-    const tmp = `${mp4}.tmp.mp4`;
-    ffmpeg(['-i', real.mp4, '-filter_complex', graph, '-map', '[out]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', tmp]);
-    renameSync(tmp, mp4);
+    renderClip([real.mp4], graph, mp4);
   }
   return withPoses(mp4, resolve(CACHE, 'head-turn-smeared.y4m'));
 }
@@ -145,9 +148,7 @@ export async function ensureSplicedPeopleClip(): Promise<ChallengeClip | null> {
       '[bt2]trim=1.4:6.8,setpts=PTS-STARTPTS[btf]',
       '[ac1][ac2r][at1][btr][bnf][bnr][btf][atr][am1][am2r]concat=n=10:v=1:a=0,fps=10[out]',
     ].join(';');
-    const tmp = `${mp4}.tmp.mp4`;
-    ffmpeg(['-i', HEAD_TURN_SOURCE, '-i', SECOND_PERSON_SOURCE, '-filter_complex', graph, '-map', '[out]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', tmp]);
-    renameSync(tmp, mp4);
+    renderClip([HEAD_TURN_SOURCE, SECOND_PERSON_SOURCE], graph, mp4);
   }
   return withPoses(mp4, resolve(CACHE, 'head-turn-spliced-people.y4m'));
 }
@@ -184,9 +185,7 @@ export async function ensureSwapDropClip(): Promise<ChallengeClip | null> {
       '[r3]reverse[r3r]',
       '[black][s1][s2r][s3][r1r][r2][r3r][r4]concat=n=8:v=1:a=0[out]',
     ].join(';');
-    const tmp = `${mp4}.tmp.mp4`;
-    ffmpeg(['-i', swapSrc, '-i', realSrc, '-filter_complex', graph, '-map', '[out]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', tmp]);
-    renameSync(tmp, mp4);
+    renderClip([swapSrc, realSrc], graph, mp4);
   }
   const y4m = resolve(CACHE, 'swap-drop.y4m');
   if (!existsSync(y4m)) {
@@ -245,9 +244,7 @@ async function ensureHandPassClip(name: string, source: string, calmSeconds: num
       `[hr]reverse,setpts=${HAND_PASS_SLOWDOWN}*PTS,fps=24[hrr]`,
       `[black][af][ar][bf][br][cf][cr][hs][hrr]${rest.map((n) => `[${n}f][${n}r]`).join('')}concat=n=${9 + 2 * restLoops}:v=1:a=0[out]`,
     ].join(';');
-    const tmp = `${mp4}.tmp.mp4`;
-    ffmpeg(['-i', source, '-filter_complex', graph, '-map', '[out]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', tmp]);
-    renameSync(tmp, mp4);
+    renderClip([source], graph, mp4);
   }
   const y4m = resolve(CACHE, `${name}.y4m`);
   if (!existsSync(y4m)) {

@@ -123,12 +123,17 @@ export async function runCheck(
     return await finished();
   } catch (error) {
     // A check that did not get to its end leaves no browser behind to starve the next test of CPU.
-    await browser.close().catch(() => undefined);
-    removeProfile(browser.netLogPath);
+    await closeBrowser(browser);
     throw error;
   }
 }
 
+
+/** Ends a check's browser and removes its profile, whatever state the browser is in. */
+export async function closeBrowser(browser: ExtensionBrowser): Promise<void> {
+  await browser.close().catch(() => undefined);
+  removeProfile(browser.netLogPath);
+}
 
 /** The call's report as a user makes it: the report page's preview, "Save", then "Export JSON" into `folder`. */
 export async function saveAndExportReport(run: CheckRun, folder: string): Promise<{ exported: ReportExport; previewText: string }> {
