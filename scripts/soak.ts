@@ -24,6 +24,7 @@ import type { BenchRecord } from '../src/content/bench-probe';
 import { median, percentile } from '../src/core/stats';
 import { attachContentWorld, contentScriptEval } from './lib/content-world';
 import { extensionHeaps } from './lib/target-heaps';
+import { largestChanges, memoryDump, type AllocatorSizes } from './lib/memory-dumps';
 import { chromiumProcesses, type ChromiumProcess } from './lib/processes';
 import { launchWithExtension, removeProfile, tabState, waitFor } from '../tests/e2e/support/browser';
 import { startCallServer } from '../tests/e2e/support/call-server';
@@ -63,8 +64,14 @@ const landmarksOff = process.argv.includes('--landmarks-off');
 const restartEvery = Number(arg('restart-engine-every', '0'));
 /** `--heaps`: also print the JS heap (and backing stores) of each of the extension's contexts at every sample. */
 const printHeaps = process.argv.includes('--heaps');
+/**
+ * `--dumps`: at every sample, Chromium's memory-infra dump of the extension renderer (lib/memory-dumps.ts): its
+ * allocators (malloc/PartitionAlloc partitions, V8 and Oilpan per thread, Skia, ...), and at the end the ones that
+ * changed most: which allocator holds what the process gains.
+ */
+const printDumps = process.argv.includes('--dumps');
 if (!(minutes > 0) || counts.some((n) => !(n >= 1 && n <= 5)) || !(intervalS >= 1) || !['parallel', 'before', 'none'].includes(controlMode)) {
-  console.error('usage: npm run soak -- --minutes N [--participants 1,4] [--interval 30] [--control parallel|before|none] [--gc] [--detector-off] [--landmarks-off] [--restart-engine-every S] [--heaps] [--json OUT] [--dist DIR]');
+  console.error('usage: npm run soak -- --minutes N [--participants 1,4] [--interval 30] [--control parallel|before|none] [--gc] [--detector-off] [--landmarks-off] [--restart-engine-every S] [--heaps] [--dumps] [--json OUT] [--dist DIR]');
   process.exit(2);
 }
 
@@ -98,6 +105,8 @@ interface Run {
   samples: Sample[];
   growthMb: { callTab: number; controlTab: number; callOverControl: number; extension: number; gpu: number };
   secondHalfGrowthMb: { callTab: number; controlTab: number; callOverControl: number; extension: number };
+  /** `--dumps`: the extension renderer's allocators (bytes by name) at each sample. */
+  extensionDumps?: { t: number; allocators: Record<string, number> }[];
 }
 
 const mb = (kb: number): number => Math.round(kb / 102.4) / 10;
@@ -172,6 +181,7 @@ async function soak(participants: number, clip: string, origin: string): Promise
       await engineFrameNow()?.evaluate(gc).catch(() => undefined);
     };
     let lastRestart = 0;
+    const dumps: { t: number; sizes: AllocatorSizes }[] = [];
     await sampleFor(async (t) => {
       if (forceGc) await collect();
       const processes = chromiumProcesses(profileDir);
@@ -207,6 +217,20 @@ async function soak(participants: number, clip: string, origin: string): Promise
         const heaps = await extensionHeaps(cdp, browser.extensionId).catch(() => []);
         process.stderr.write(`  heaps: ${heaps.map((h) => `${h.type} ${h.url.split('?')[0]} ${h.usedMb} MB${h.backingMb === null ? '' : ` (+${h.backingMb} MB backing)`}`).join('; ')}\n`);
       }
+      if (printDumps) {
+        const extensionPids = processes.filter((p) => p.kind === 'extension').map((p) => p.pid);
+        const all = await memoryDump(cdp).catch((e: unknown) => {
+          process.stderr.write(`  memory dump failed: ${String(e)}\n`);
+          return new Map<number, AllocatorSizes>();
+        });
+        const sizes = new Map<string, number>();
+        for (const pid of extensionPids) for (const [name, bytes] of all.get(pid) ?? []) sizes.set(name, (sizes.get(name) ?? 0) + bytes);
+        if (sizes.size > 0) {
+          dumps.push({ t, sizes });
+          const top = [...sizes].filter(([n]) => !n.includes('/')).sort((a, b) => b[1] - a[1]);
+          process.stderr.write(`  dump (extension renderer): ${top.map(([n, b]) => `${n} ${Math.round(b / 104857.6) / 10}`).join(', ')} MB\n`);
+        }
+      }
       // After the sample: the next one shows what the restart gave back.
       if (restartEvery > 0 && t - lastRestart >= restartEvery) {
         lastRestart = t;
@@ -215,6 +239,12 @@ async function soak(participants: number, clip: string, origin: string): Promise
       }
       process.stderr.write(`  ${participants}p t=${last.t}s call ${last.callTabMb} MB, control ${last.controlTabMb} MB, extension ${last.extensionMb} MB, gpu ${last.gpuMb} MB, engine ${last.engineMedianMs} ms, ${last.fps} fps, wasm ${last.mediapipeWasmMb} + ${last.tfWasmMb} MB, tensors ${last.tfTensorMb} MB, main-thread JS heap ${last.extensionMainJsMb} MB\n`);
     });
+    if (dumps.length >= 2) {
+      const a = dumps.length > 2 ? dumps[1]! : dumps[0]!; // the first sample is taken while the models may still load
+      const b = dumps[dumps.length - 1]!;
+      process.stderr.write(`\n  extension renderer, allocators that changed most from t=${a.t}s to t=${b.t}s (MB):\n`);
+      for (const c of largestChanges(a.sizes, b.sizes, 4, 30)) process.stderr.write(`    ${c.name}: ${c.beforeMb} -> ${c.afterMb} (${c.changeMb >= 0 ? '+' : ''}${c.changeMb})\n`);
+    }
     await cdp.detach();
     const first = samples[0]!;
     const last = samples[samples.length - 1]!;
@@ -226,7 +256,15 @@ async function soak(participants: number, clip: string, origin: string): Promise
       callOverControl: r1(b.callTabMb - a.callTabMb - (b.controlTabMb - a.controlTabMb)),
       extension: r1(b.extensionMb - a.extensionMb),
     });
-    return { participants, minutes, control: controlMode, samples, growthMb: { ...growth(first, last), gpu: r1(last.gpuMb - first.gpuMb) }, secondHalfGrowthMb: growth(mid, last) };
+    return {
+      participants,
+      minutes,
+      control: controlMode,
+      samples,
+      growthMb: { ...growth(first, last), gpu: r1(last.gpuMb - first.gpuMb) },
+      secondHalfGrowthMb: growth(mid, last),
+      ...(printDumps ? { extensionDumps: dumps.map((d) => ({ t: d.t, allocators: Object.fromEntries(d.sizes) })) } : {}),
+    };
   } finally {
     await browser.close();
     removeProfile(browser.netLogPath);
