@@ -21,6 +21,7 @@ import { describable } from '../core/face-identity';
 import { AlignedFaceCropper } from './face-crop';
 import { FaceIdentity } from './face-identity';
 import { HandFinder } from './hand-finder';
+import { LandmarkerOutputTap } from './landmarker-output';
 import { SwapDetector } from './swap-detector';
 
 export const ENGINE_ASSETS = 'engine-assets';
@@ -39,6 +40,11 @@ export class FaceEngine {
   private tfHeap: EmscriptenHeap | null | undefined = undefined;
   /** Where a missing face gets its second look (core/face-roi.ts); made on first use. */
   private roiCanvas: OffscreenCanvas | null = null;
+  /**
+   * The landmarker's results read from its wasm module without tasks-vision's per-landmark objects
+   * (engine/landmarker-output.ts: what that does to the worker's memory); null where it cannot tap them.
+   */
+  private readonly tap: LandmarkerOutputTap | null;
 
   private constructor(
     private readonly landmarker: FaceLandmarker,
@@ -47,7 +53,14 @@ export class FaceEngine {
     readonly detectorError: string | null,
     private readonly assetsBase: string,
     private readonly fileset: Awaited<ReturnType<typeof FilesetResolver.forVisionTasks>>,
-  ) {}
+  ) {
+    this.tap = LandmarkerOutputTap.install(landmarker);
+  }
+
+  /** How the landmarker's results are read, for the engine's status. */
+  get landmarkOutput(): string {
+    return this.tap ? 'read from the wasm module' : "through tasks-vision's objects";
+  }
 
   /**
    * The face-recognition model, loaded on the first frame that asks for it (a caller check), not with the engine:
@@ -141,9 +154,7 @@ export class FaceEngine {
     }
     const start = performance.now();
     const { bitmap } = frame;
-    const result: FaceLandmarkerResult =
-      __UNMASK_E2E__ && frame.e2eLandmarksOff === true ? { faceLandmarks: [], faceBlendshapes: [], facialTransformationMatrixes: [] } : this.landmarker.detect(bitmap);
-    const found = this.measured(result);
+    const found = __UNMASK_E2E__ && frame.e2eLandmarksOff === true ? [] : this.detectFaces(bitmap);
     found.push(...this.lookAgain(bitmap, tracker, found));
     const landmarkMs = performance.now() - start;
     const faces = this.observe(found, bitmap, frame, tracker);
@@ -181,8 +192,10 @@ export class FaceEngine {
     };
   }
 
-  /** Landmarks (normalised to the frame) and head pose of each face the landmarker found. */
-  private measured(result: FaceLandmarkerResult): MeasuredFace[] {
+  /** The landmarker on one image: landmarks (normalised to the image) and head pose of each face it found. */
+  private detectFaces(image: ImageBitmap | OffscreenCanvas): MeasuredFace[] {
+    if (this.tap) return this.tap.detect(() => this.landmarker.detect(image)).map((f) => measuredFace(f.landmarks, f.pose?.data));
+    const result: FaceLandmarkerResult = this.landmarker.detect(image);
     return result.faceLandmarks.map((points, i) => {
       const landmarks = new Float32Array(points.length * 3);
       points.forEach((pt, j) => {
@@ -190,9 +203,7 @@ export class FaceEngine {
         landmarks[j * 3 + 1] = pt.y;
         landmarks[j * 3 + 2] = pt.z;
       });
-      const matrix = result.facialTransformationMatrixes[i]?.data;
-      const pose = matrix ? headPoseFromMatrix(matrix, isRowMajorAffine(matrix)) : { yawDeg: NaN, pitchDeg: NaN, rollDeg: NaN };
-      return { landmarks, box: clampBox(landmarkBounds(landmarks)), pose, count: points.length };
+      return measuredFace(landmarks, result.facialTransformationMatrixes[i]?.data);
     });
   }
 
@@ -215,7 +226,7 @@ export class FaceEngine {
       const ctx = canvas.getContext('2d');
       if (!ctx) return again;
       ctx.drawImage(bitmap, roi.x, roi.y, roi.width, roi.height, 0, 0, size.width, size.height);
-      const inCrop = this.measured(this.landmarker.detect(canvas)).map((f) => {
+      const inCrop = this.detectFaces(canvas).map((f) => {
         const landmarks = landmarksToFrame(f.landmarks, roi, bitmap.width, bitmap.height);
         return { ...f, landmarks, box: clampBox(landmarkBounds(landmarks)) };
       });
@@ -304,6 +315,11 @@ interface MeasuredFace {
   box: FaceObservation['box'];
   pose: FaceObservation['pose'];
   count: number;
+}
+
+function measuredFace(landmarks: Float32Array, matrix: ArrayLike<number> | undefined): MeasuredFace {
+  const pose = matrix ? headPoseFromMatrix(matrix, isRowMajorAffine(matrix)) : { yawDeg: NaN, pitchDeg: NaN, rollDeg: NaN };
+  return { landmarks, box: clampBox(landmarkBounds(landmarks)), pose, count: landmarks.length / 3 };
 }
 
 function clampBox(b: FaceObservation['box']): FaceObservation['box'] {

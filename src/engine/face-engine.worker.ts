@@ -23,7 +23,7 @@ const engineReady = FaceEngine.load(new URL(`/${ENGINE_ASSETS}`, self.location.o
         kind: 'ready',
         loadMs: Math.round(performance.now() - loadStart),
         backend: [
-          'landmarks: MediaPipe wasm',
+          `landmarks: MediaPipe wasm, ${engine.landmarkOutput}`,
           ...(engine.detector ? [`detector: TF.js ${engine.detector.backend}`] : []),
           'identity: faceres (on demand)',
         ].join('; '),

@@ -112,6 +112,10 @@ describe('Unmask in a local WebRTC call', () => {
     }
     expect(Math.abs(face.pose.yawDeg)).toBeLessThan(35);
     expect(face.quality.faceSizePx).toBeGreaterThan(150);
+    // These landmarks and this pose were read from MediaPipe's wasm output directly (engine/landmarker-output.ts),
+    // not through tasks-vision's objects: the figures above check that reading on a real face.
+    const engine = state?.engine;
+    expect(engine?.kind === 'ready' ? engine.backend : engine?.kind).toMatch(/landmarks: MediaPipe wasm, read from the wasm module/);
   });
 
   it('tracks a second participant who joins, and cleans up a tile that goes', async () => {
