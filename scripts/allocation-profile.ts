@@ -5,7 +5,9 @@
  * grow a worker's young generation (Chromium's memory dumps, `npm run soak -- --dumps`), so this says which code to
  * make allocate less.
  *
- *   npx tsx scripts/allocation-profile.ts [--seconds 30] [--participants 4] [--detector-off] [--top 20]
+ *   npx tsx scripts/allocation-profile.ts [--seconds 30] [--after 0] [--participants 4] [--detector-off] [--top 20]
+ *
+ * `--after S`: the call runs S seconds before profiling starts (what a context allocates late in a call).
  *
  * Needs `npm run build:e2e`. Function names are the bundles' minified ones, with the bundle and line: MediaPipe's and
  * TF.js's code sits in the engine worker's bundle (tasks-vision on its first lines, TF.js after).
@@ -20,6 +22,7 @@ function arg(name: string, fallback: string): string {
   return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 const seconds = Number(arg('seconds', '30'));
+const afterS = Number(arg('after', '0'));
 const participants = Number(arg('participants', '4'));
 const top = Number(arg('top', '20'));
 const detectorOff = process.argv.includes('--detector-off');
@@ -107,6 +110,7 @@ try {
   const call = await browser.context.newPage();
   await call.goto(`${server.origin}/?participants=${participants}${detectorOff ? '&unmaskDetectorOff' : ''}`);
   await waitFor(() => tabState(browser.serviceWorker, server.origin), (s) => (s?.participants ?? []).filter((p) => p.state === 'face-tracked').length === participants, 180_000, `${participants} tracked participants`);
+  if (afterS > 0) await new Promise((r) => setTimeout(r, afterS * 1000));
   const cdp = await call.context().newCDPSession(call);
   const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string; url: string }[] };
   const base = `chrome-extension://${browser.extensionId}/`;
@@ -131,7 +135,7 @@ try {
     if (started.error) throw new Error(`could not profile ${label}: ${started.error.message}`);
   }
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  console.log(`Allocations over ${seconds} s of a ${participants}-participant call${detectorOff ? ', detector off' : ''} (V8 sampling heap profiler, 16 KB interval, collected objects included)`);
+  console.log(`Allocations over ${seconds} s of a ${participants}-participant call${afterS > 0 ? `, from ${afterS} s after every participant was tracked` : ''}${detectorOff ? ', detector off' : ''} (V8 sampling heap profiler, 16 KB interval, collected objects included)`);
   for (const { session, label } of targets) {
     const stopped = await session.send('HeapProfiler.stopSampling');
     const profile = (stopped.result as { profile?: { head: ProfileNode } } | undefined)?.profile;
