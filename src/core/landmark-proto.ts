@@ -24,15 +24,13 @@ const FIXED32 = 5;
 export class ProtoFormatError extends Error {}
 
 class Reader {
-  pos: number;
+  pos = 0;
+  /** Where reading stops: the message's end, or the end of the nested payload being read. */
+  end: number;
   private readonly view: DataView;
 
-  constructor(
-    private readonly bytes: Uint8Array,
-    start = 0,
-    public end = bytes.length,
-  ) {
-    this.pos = start;
+  constructor(private readonly bytes: Uint8Array) {
+    this.end = bytes.length;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -61,20 +59,10 @@ class Reader {
     return v;
   }
 
-  /** The bounds of a length-delimited field's payload; the reader moves past it. */
-  sub(): { start: number; end: number } {
-    const length = this.varint();
-    const start = this.pos;
-    const end = start + length;
-    if (end > this.end) throw new ProtoFormatError('protobuf length-delimited field cut short');
-    this.pos = end;
-    return { start, end };
-  }
-
   skip(wireType: number): void {
     if (wireType === VARINT) this.varint();
     else if (wireType === FIXED64) this.advance(8);
-    else if (wireType === LEN) this.sub();
+    else if (wireType === LEN) this.pos = this.enter();
     else if (wireType === FIXED32) this.advance(4);
     else throw new ProtoFormatError(`protobuf wire type ${wireType} not expected here`);
   }
@@ -84,11 +72,10 @@ class Reader {
     this.pos += n;
   }
 
-  child(range: { start: number; end: number }): Reader {
-    return new Reader(this.bytes, range.start, range.end);
-  }
-
-  /** The length of the length-delimited payload at the reader's position, which then moves to the payload's start. */
+  /**
+   * Steps into the length-delimited payload at the reader's position and returns where it ends; the caller bounds
+   * the reader to it (`end`) while reading it, then restores the outer bound.
+   */
   enter(): number {
     const length = this.varint();
     if (this.pos + length > this.end) throw new ProtoFormatError('protobuf length-delimited field cut short');
@@ -141,29 +128,38 @@ export interface PoseMatrix {
 
 /** The pose matrix of one FaceGeometry's bytes (its mesh is skipped unread), or null when it has none. */
 export function readFaceGeometryPose(bytes: Uint8Array): PoseMatrix | null {
-  const outer = new Reader(bytes);
-  let matrix: { start: number; end: number } | null = null;
-  while (!outer.done) {
-    const tag = outer.varint();
-    if (tag === ((2 << 3) | LEN)) matrix = outer.sub();
-    else outer.skip(tag & 7);
-  }
-  if (!matrix) return null;
-  const r = outer.child(matrix);
-  let rows = 0;
-  let columns = 0;
-  const data: number[] = [];
+  const r = new Reader(bytes);
+  let pose: PoseMatrix | null = null;
   while (!r.done) {
     const tag = r.varint();
-    const field = tag >>> 3;
-    const wire = tag & 7;
-    if (field === 1 && wire === VARINT) rows = r.varint();
-    else if (field === 2 && wire === VARINT) columns = r.varint();
-    else if (field === 3 && wire === LEN) {
-      const packed = r.child(r.sub());
-      while (!packed.done) data.push(packed.float());
-    } else if (field === 3 && wire === FIXED32) data.push(r.float());
-    else r.skip(wire);
+    if (tag !== ((2 << 3) | LEN)) {
+      r.skip(tag & 7);
+      continue;
+    }
+    // The matrix (a repeated one would replace it, as protobuf's last-one-wins rule has it).
+    const matrixEnd = r.enter();
+    const geometryEnd = r.end;
+    r.end = matrixEnd;
+    let rows = 0;
+    let columns = 0;
+    const data: number[] = [];
+    while (!r.done) {
+      const inner = r.varint();
+      const field = inner >>> 3;
+      const wire = inner & 7;
+      if (field === 1 && wire === VARINT) rows = r.varint();
+      else if (field === 2 && wire === VARINT) columns = r.varint();
+      else if (field === 3 && wire === LEN) {
+        const packedEnd = r.enter();
+        const matrixBound = r.end;
+        r.end = packedEnd;
+        while (!r.done) data.push(r.float());
+        r.end = matrixBound;
+      } else if (field === 3 && wire === FIXED32) data.push(r.float());
+      else r.skip(wire);
+    }
+    r.end = geometryEnd;
+    pose = { rows, columns, data: Float32Array.from(data) };
   }
-  return { rows, columns, data: Float32Array.from(data) };
+  return pose;
 }

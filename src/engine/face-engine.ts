@@ -15,6 +15,7 @@ import { FaceTracker, iou } from '../core/face-tracks';
 import { landmarkBounds } from '../core/face-summary';
 import { headPoseFromMatrix, isRowMajorAffine } from '../core/head-pose';
 import { lumaStats } from '../core/quality';
+import { findWithin } from '../core/object-search';
 import type { FrameRequest } from '../shared/engine-channel';
 import type { EngineMemory, FaceObservation, FrameResult } from '../shared/types';
 import { describable } from '../core/face-identity';
@@ -294,20 +295,7 @@ interface EmscriptenHeap {
 
 /** The first object within `depth` property hops of `root` that holds an Emscripten heap (HEAPU8), or null. */
 function findHeap(root: unknown, depth: number): EmscriptenHeap | null {
-  const seen = new Set<unknown>();
-  let level: unknown[] = [root];
-  for (let d = 0; d <= depth && level.length; d++) {
-    const next: unknown[] = [];
-    for (const o of level) {
-      if (typeof o !== 'object' || o === null || seen.has(o) || ArrayBuffer.isView(o)) continue;
-      seen.add(o);
-      const heap = (o as { HEAPU8?: unknown }).HEAPU8;
-      if (heap instanceof Uint8Array) return o as EmscriptenHeap;
-      for (const key of Object.keys(o)) next.push((o as Record<string, unknown>)[key]);
-    }
-    level = next;
-  }
-  return null;
+  return findWithin<EmscriptenHeap>(root, depth, (o) => (o as { HEAPU8?: unknown }).HEAPU8 instanceof Uint8Array);
 }
 
 interface MeasuredFace {

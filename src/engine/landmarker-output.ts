@@ -15,6 +15,7 @@
  * (the latest timestamp) goes on as before. Where the module or those listeners cannot be found (another MediaPipe
  * version), `install` returns null and the engine reads the wrapper's results as before.
  */
+import { findWithin } from '../core/object-search';
 import { readFaceGeometryPose, readNormalizedLandmarks, type PoseMatrix } from '../core/landmark-proto';
 
 type SimpleListener = (data: unknown, done: boolean, timestamp: number) => void;
@@ -98,18 +99,8 @@ export class LandmarkerOutputTap {
 /** The Emscripten module under the landmarker (tasks-vision keeps it under minified names): the object that holds
  * the landmarker's output listeners, within `depth` property hops. */
 function findListenerModule(root: unknown, depth: number): ListenerModule | null {
-  const seen = new Set<unknown>();
-  let level: unknown[] = [root];
-  for (let d = 0; d <= depth && level.length; d++) {
-    const next: unknown[] = [];
-    for (const o of level) {
-      if (typeof o !== 'object' || o === null || seen.has(o) || ArrayBuffer.isView(o)) continue;
-      seen.add(o);
-      const listeners = (o as { simpleListeners?: unknown }).simpleListeners;
-      if (typeof listeners === 'object' && listeners !== null && LANDMARKS_STREAM in listeners) return o as ListenerModule;
-      for (const key of Object.keys(o)) next.push((o as Record<string, unknown>)[key]);
-    }
-    level = next;
-  }
-  return null;
+  return findWithin<ListenerModule>(root, depth, (o) => {
+    const listeners = (o as { simpleListeners?: unknown }).simpleListeners;
+    return typeof listeners === 'object' && listeners !== null && LANDMARKS_STREAM in listeners;
+  });
 }
