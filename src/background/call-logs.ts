@@ -1,13 +1,14 @@
 import { newCallLog, recordChallenge, recordParticipants, sameCall, type CallLogData } from '../core/call-log';
+import { CallLogStore, type SessionArea } from '../core/call-log-store';
 import type { ChallengeResult } from '../shared/report-types';
 import type { ParticipantSummary } from '../shared/types';
 
 /**
  * The background's log of each tab's call (core/call-log), and of calls that ended recently, so that "Report this
  * call" still works after the meeting tab was closed. Mirrored to `chrome.storage.session`: memory only, gone when
- * the browser closes; nothing of a call reaches the disk unless the user saves a report.
+ * the browser closes; nothing of a call reaches the disk unless the user saves a report. The mirror is written a chunk
+ * of timeline at a time (core/call-log-store), so its cost does not grow with the call's length.
  */
-const STORAGE_KEY = 'callLogs';
 /** Ended calls are offered for reporting for this long, at most this many. */
 export const RECENT_CALL_MS = 24 * 3600_000;
 export const MAX_RECENT_CALLS = 10;
@@ -19,17 +20,22 @@ export class CallLogs {
   private recent: CallLogData[] = [];
   private readonly loaded: Promise<void>;
   private persistTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly store: CallLogStore;
+  private persistFailed = false;
+  private persisting: Promise<void> = Promise.resolve();
 
-  constructor(private readonly now: () => number = Date.now) {
-    this.loaded = chrome.storage.session
-      .get(STORAGE_KEY)
-      .then((stored) => {
-        const saved = stored[STORAGE_KEY] as { active?: CallLogData[]; recent?: CallLogData[] } | undefined;
-        // Logs saved by a version without checks have no list: give them an empty one.
-        for (const log of saved?.active ?? []) if (log.tabId !== null) this.active.set(log.tabId, { ...log, challenges: log.challenges ?? [] });
-        this.recent = (saved?.recent ?? []).map((log) => ({ ...log, challenges: log.challenges ?? [] }));
+  constructor(
+    private readonly now: () => number = Date.now,
+    area: SessionArea = chrome.storage.session,
+  ) {
+    this.store = new CallLogStore(area);
+    this.loaded = this.store
+      .load()
+      .then((saved) => {
+        for (const log of saved.active) if (log.tabId !== null) this.active.set(log.tabId, log);
+        this.recent = saved.recent;
       })
-      .catch(() => undefined);
+      .catch((error: unknown) => console.warn('Unmask: the call logs kept for this session could not be read back.', error));
   }
 
   async record(tabId: number, url: string, participants: ParticipantSummary[]): Promise<void> {
@@ -104,7 +110,18 @@ export class CallLogs {
     if (this.persistTimer !== null) return;
     this.persistTimer = setTimeout(() => {
       this.persistTimer = null;
-      void chrome.storage.session.set({ [STORAGE_KEY]: { active: [...this.active.values()], recent: this.recent } }).catch(() => undefined);
+      // One save at a time, each knowing what the one before it wrote.
+      this.persisting = this.persisting.then(() => this.store.save([...this.active.values()], this.recent)).then(
+        () => {
+          this.persistFailed = false;
+        },
+        (error: unknown) => {
+          // Kept in memory all the same: only a stopped service worker would lose it. Said once, tried again next time.
+          if (!this.persistFailed) console.warn('Unmask: the call log could not be mirrored to session storage; retrying.', error);
+          this.persistFailed = true;
+          this.schedulePersist();
+        },
+      );
     }, PERSIST_INTERVAL_MS);
   }
 }

@@ -17,7 +17,7 @@ export const MAX_REASONS = 40;
 /** A sample of an unchanged state is kept at most this often. */
 export const SAMPLE_INTERVAL_MS = 1000;
 
-interface LoggedPoint extends TimelinePoint {
+export interface LoggedPoint extends TimelinePoint {
   /** A change of state or verdict: never thinned. */
   change: boolean;
 }
@@ -30,6 +30,11 @@ export interface LoggedParticipant {
   peakScore: number | null;
   reasons: string[];
   points: LoggedPoint[];
+  /**
+   * Counts the times points were removed rather than appended (thinning). Between two bumps `points` only grows at
+   * its end, which is what lets the background mirror it to session storage a chunk at a time (core/call-log-store).
+   */
+  revision: number;
 }
 
 export interface CallLogData {
@@ -81,7 +86,7 @@ export function recordParticipants(log: CallLogData, participants: ParticipantSu
     let entry = log.participants.find((e) => e.id === p.id);
     if (!entry) {
       if (log.participants.length >= MAX_PARTICIPANTS_LOGGED) continue;
-      entry = { id: p.id, label: p.label, firstSeen: now, lastSeen: now, peakScore: null, reasons: [], points: [] };
+      entry = { id: p.id, label: p.label, firstSeen: now, lastSeen: now, peakScore: null, reasons: [], points: [], revision: 0 };
       log.participants.push(entry);
     }
     entry.label = p.label;
@@ -97,7 +102,10 @@ export function recordParticipants(log: CallLogData, participants: ParticipantSu
     point.change = !last || last.state !== point.state || last.verdict !== point.verdict || last.reason !== point.reason;
     if (point.change || !last || now - last.t >= SAMPLE_INTERVAL_MS) {
       entry.points.push(point);
-      if (entry.points.length > MAX_TIMELINE_POINTS) thin(entry.points);
+      if (entry.points.length > MAX_TIMELINE_POINTS) {
+        thin(entry.points);
+        entry.revision++;
+      }
     }
     addReason(entry, p.detail);
   }
