@@ -112,6 +112,40 @@ describe('reporting a call', () => {
     await popup.close();
   });
 
+  it('still has the call and its timeline after the service worker is stopped and started again', async () => {
+    const tabId = await tabIdOf(browser.serviceWorker, call.url());
+    const page = await browser.context.newPage();
+    await page.goto(ext('src/ui/reports.html'));
+    type Draft = { ok: true; report: { id: string; call: { startedAt: number }; participants: { timeline: { t: number }[] }[] } } | { ok: false; error: string };
+    const draft = (): Promise<Draft> => page.evaluate((tab) => chrome.runtime.sendMessage<unknown, Draft>({ type: 'report/draft', tabId: tab }), tabId);
+    // A few seconds of timeline first (the call has been running since the first test, unless run alone).
+    const before = await waitFor(draft, (d) => d.ok && (d.report.participants[0]?.timeline.length ?? 0) > 3, 60_000, 'a timeline of a few points');
+    if (!before.ok) throw new Error(before.error);
+    const timelineBefore = before.report.participants[0]?.timeline ?? [];
+    // The mirror is written every 2 s: let the points above reach it.
+    await new Promise((r) => setTimeout(r, 2500));
+
+    // Stop every service worker, as Chromium does to an idle one, and see the extension's go down (delivery).
+    const cdp = await browser.context.newCDPSession(page);
+    const statuses: string[] = [];
+    cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }: { versions: { scriptURL: string; runningStatus: string }[] }) => {
+      for (const v of versions) if (v.scriptURL.startsWith(ext(''))) statuses.push(v.runningStatus);
+    });
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await expect.poll(() => statuses.includes('stopped'), { timeout: 10_000 }).toBe(true);
+
+    // A new worker (started by this request) has the same call, from its start, and everything it had shown.
+    const after = await draft();
+    if (!after.ok) throw new Error(after.error);
+    expect(statuses.lastIndexOf('running')).toBeGreaterThan(statuses.indexOf('stopped'));
+    expect(after.report.call.startedAt).toBe(before.report.call.startedAt);
+    const timelineAfter = after.report.participants[0]?.timeline ?? [];
+    expect(timelineAfter.slice(0, timelineBefore.length).map((p) => p.t)).toEqual(timelineBefore.map((p) => p.t));
+    await cdp.detach();
+    await page.close();
+  });
+
   it('exports files whose SHA-256 hashes check out, readable offline with nothing to run', async () => {
     const exported = JSON.parse(readFileSync(jsonPath, 'utf8')) as ReportExport;
     expect(exported.report.id).toBe(reportId);
