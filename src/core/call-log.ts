@@ -97,7 +97,8 @@ export function recordParticipants(log: CallLogData, participants: ParticipantSu
     // A verdict raised by a failed check was shown even without released detector verdicts.
     const verdict = p.verdictsAvailable || p.verification?.raised ? p.risk.verdict : 'insufficient';
     const reason = verdict === 'insufficient' ? p.risk.reason : null;
-    const point: LoggedPoint = { t: now, state: p.state, verdict, score, reason, change: false };
+    // The timeline's score to 4 decimals (a report draws and prints it to 2): it is most of a stored point's size.
+    const point: LoggedPoint = { t: now, state: p.state, verdict, score: score === null ? null : Math.round(score * 1e4) / 1e4, reason, change: false };
     const last = entry.points[entry.points.length - 1];
     point.change = !last || last.state !== point.state || last.verdict !== point.verdict || last.reason !== point.reason;
     if (point.change || !last || now - last.t >= SAMPLE_INTERVAL_MS) {
