@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallLogs } from '../../src/background/call-logs';
 import { MAX_TIMELINE_POINTS, newCallLog, recordParticipants, type CallLogData } from '../../src/core/call-log';
 import { CallLogStore, chunkKey, decodeChunk, encodeChunk, headKey, INDEX_KEY, LEGACY_KEY, POINTS_PER_CHUNK, type SessionArea } from '../../src/core/call-log-store';
-import type { ParticipantSummary, RiskSummary } from '../../src/shared/types';
+import type { ParticipantSummary } from '../../src/shared/types';
+import { participantSummary } from './fixtures/participant';
 
 /** chrome.storage.session, faked: values are copied through JSON as the real one copies them; every set is recorded. */
 class FakeArea implements SessionArea {
@@ -38,23 +39,16 @@ class FakeArea implements SessionArea {
   }
 }
 
-function summary(id: string, t: number, risk: Partial<RiskSummary> = {}): ParticipantSummary {
-  return {
+/** Participant `id` at second `t`: tracked with a varying score, and every 97th second no face (a change, with a reason). */
+function summary(id: string, t: number): ParticipantSummary {
+  const noFace = t % 97 === 0;
+  return participantSummary({
     id,
     label: `Person ${id}`,
-    state: t % 97 === 0 ? 'no-face' : 'face-tracked',
+    state: noFace ? 'no-face' : 'face-tracked',
     detail: `Face tracked (${280 + (t % 20)} px, good quality).`,
-    faces: [],
-    risk: { verdict: t % 97 === 0 ? 'insufficient' : 'genuine', score: t % 97 === 0 ? null : 0.1 + (t % 13) / 100, since: 0, reason: t % 97 === 0 ? 'No face in view.' : null, ...risk },
-    verdictsAvailable: true,
-    analysedFps: 5,
-    engineMsMedian: 20,
-    latencyMsMedian: 30,
-    framesAnalysed: 10,
-    since: 0,
-    challenge: null,
-    verification: null,
-  };
+    risk: { verdict: noFace ? 'insufficient' : 'genuine', score: noFace ? null : 0.1 + (t % 13) / 100, since: 0, reason: noFace ? 'No face in view.' : null },
+  });
 }
 
 /** A call of `people` participants, one update a second for `seconds` (from t0). */
