@@ -6,6 +6,7 @@
 import { STATE_TEXT, VERDICT_TEXT } from '../shared/labels';
 import type { PopupPush } from '../shared/messages';
 import { POPUP_PORT, sendToBackground } from '../shared/messages';
+import { PendingSwitch } from './pending-switch';
 import type { TabState } from '../shared/types';
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -118,7 +119,19 @@ async function main(): Promise<void> {
   });
   // The report page opens in a tab of its own: the popup closes as soon as focus leaves it.
   $('report-call').addEventListener('click', () => void chrome.tabs.create({ url: chrome.runtime.getURL(`src/ui/report.html?tab=${tabId}`) }));
-  tabEnabled.addEventListener('change', () => void sendToBackground({ type: 'popup/set-tab-enabled', tabId, enabled: tabEnabled.checked }));
+  // The port below may still deliver a state pushed before this click: held, so it does not undo the click.
+  const tabSwitch = new PendingSwitch();
+  tabEnabled.addEventListener('change', () => {
+    const enabled = tabEnabled.checked;
+    tabSwitch.chose(enabled);
+    sendToBackground({ type: 'popup/set-tab-enabled', tabId, enabled }).then(
+      () => undefined,
+      (error: unknown) => {
+        tabEnabled.checked = tabSwitch.failed() ?? !enabled;
+        showError(`Could not turn analysis ${enabled ? 'on' : 'off'}: ${String(error)}`);
+      },
+    );
+  });
   showOverlay.addEventListener('change', () => {
     const show = showOverlay.checked;
     void sendToBackground({ type: 'popup/set-overlay', show }).then((r) => {
@@ -150,7 +163,7 @@ async function main(): Promise<void> {
   port.onMessage.addListener((message: PopupPush) => {
     if (message.type === 'tab-state' && message.state.tabId === tabId) {
       tabEnabled.disabled = false;
-      tabEnabled.checked = message.state.enabled;
+      tabEnabled.checked = tabSwitch.shown(message.state.enabled);
       analyze.hidden = true;
       renderParticipants(message.state);
     }
